@@ -1,0 +1,112 @@
+// npm run bench: measures side by side in one run and prints ratios. Transport part: median
+// latency of light and heavy Engine API calls to lab host h2 over our pooled SSH transport, over
+// dockerode's own `protocol: 'ssh'`, and through the docker CLI over ssh:// (what other tools do).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Docker from 'dockerode';
+import { createCore } from '../src/core/core';
+import { nullLogger } from '../src/core/log';
+import type { HostConfig } from '../src/core/model';
+
+const STATE = process.env.LAB_STATE ?? path.join(__dirname, '..', 'test', 'lab', '.state');
+const hosts = JSON.parse(readFileSync(path.join(STATE, 'hosts.json'), 'utf8')) as HostConfig[];
+const target = hosts.find((h) => h.name === 'h2') ?? hosts[0]!;
+const N_FAST = Number(process.env.BENCH_N ?? 50);
+const N_SLOW = Number(process.env.BENCH_N_SLOW ?? 10);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timeIt(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  await fn(); // warm-up: connection, version pinning
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+type Call = '/_ping' | '/version' | '/info';
+const CALLS: Call[] = ['/_ping', '/version', '/info'];
+
+async function main(): Promise<void> {
+  const results: Record<string, Record<Call, number>> = {};
+
+  // 1. Ours: one persistent ssh2 connection, streamlocal channels, keep-alive agent, pinned API version.
+  const core = createCore({
+    hosts: [target],
+    logger: nullLogger,
+    knownHostsFile: path.join(STATE, 'known_hosts'),
+    sshConfigFile: path.join(STATE, 'ssh_config'),
+    agentSocket: '',
+  });
+  const ours = await core.hosts.get(target.name).client();
+  results['Swarm Overlay (pooled SSH)'] = {
+    '/_ping': await timeIt(N_FAST, () => ours.ping()),
+    '/version': await timeIt(N_FAST, () => ours.version()),
+    '/info': await timeIt(N_FAST, () => ours.info()),
+  };
+  core.dispose();
+
+  // 2. dockerode's own ssh protocol: a new SSH connection per request (docker-modem).
+  const modem = new Docker({
+    protocol: 'ssh',
+    host: target.host,
+    port: target.port ?? 22,
+    username: target.user ?? 'root',
+    version: 'v1.41',
+    sshOptions: { privateKey: readFileSync(target.identityFile!) },
+  } as Docker.DockerOptions);
+  results["dockerode protocol: 'ssh'"] = {
+    '/_ping': await timeIt(N_SLOW * 2, () => modem.ping()),
+    '/version': await timeIt(N_SLOW * 2, () => modem.version()),
+    '/info': await timeIt(N_SLOW * 2, () => modem.info()),
+  };
+
+  // 3. docker CLI over ssh:// (ssh + `docker system dial-stdio` per command). The wrapper gives ssh the
+  // lab's config so nothing in ~/.ssh is touched.
+  const bin = mkdtempSync(path.join(tmpdir(), 'bench-bin-'));
+  writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${path.join(STATE, 'ssh_config')} "$@"\n`);
+  chmodSync(path.join(bin, 'ssh'), 0o755);
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKER_API_VERSION: '1.41', DOCKER_CONFIG: bin };
+  const cli = (args: string[]) => () =>
+    execFileSync('docker', ['-H', `ssh://${target.user ?? 'root'}@${target.host}`, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  results['docker CLI -H ssh://'] = {
+    // The CLI has no ping command: `docker version` is its lightest call (/_ping + /version).
+    '/_ping': NaN,
+    '/version': await timeIt(N_SLOW, cli(['version', '--format', '{{.Server.APIVersion}}'])),
+    '/info': await timeIt(N_SLOW, cli(['info', '--format', '{{.ID}}'])),
+  };
+
+  const base = results['Swarm Overlay (pooled SSH)']!;
+  const fmt = (v: number) => (Number.isNaN(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+  const lines = [
+    `Transport to ${target.name} (${target.host}), median ms (n=${N_FAST} ours, ${N_SLOW * 2} dockerode ssh, ${N_SLOW} docker CLI)`,
+    '',
+    `| transport | ${CALLS.join(' | ')} | ${CALLS.map((c) => `× vs ours ${c}`).join(' | ')} |`,
+    `|---|${CALLS.map(() => '---:').join('|')}|${CALLS.map(() => '---:').join('|')}|`,
+  ];
+  for (const [name, r] of Object.entries(results)) {
+    lines.push(`| ${name} | ${CALLS.map((c) => fmt(r[c])).join(' | ')} | ${CALLS.map((c) => (Number.isNaN(r[c]) ? '–' : `${(r[c] / base[c]).toFixed(1)}×`)).join(' | ')} |`);
+  }
+  const cliR = results['docker CLI -H ssh://']!;
+  const speedInfo = cliR['/info'] / base['/info'];
+  const speedLight = cliR['/version'] / base['/version'];
+  lines.push('');
+  lines.push(`Targets vs docker CLI over SSH: /info ≥ 10× → ${speedInfo.toFixed(1)}× ${speedInfo >= 10 ? 'PASS' : 'MISS'}; light call (/version) ≥ 100× → ${speedLight.toFixed(1)}× ${speedLight >= 100 ? 'PASS' : 'MISS'}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${String(err)}\n`);
+  process.exitCode = 1;
+});

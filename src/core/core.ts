@@ -1,0 +1,51 @@
+// Builds the core services from plain options; used alike by the extension, the CLI and the tests.
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DockerHosts } from './hosts/DockerHosts';
+import { type Logger, Redactor, redactingLogger } from './log';
+import type { HostConfig } from './model';
+import { type HostKeyPrompter, type SecretPrompter, noSecrets, refuseUnknownKeys } from './ssh/auth';
+import { SshConfigResolver } from './ssh/sshConfig';
+import { SshPool } from './ssh/SshPool';
+
+export interface CoreOptions {
+  hosts: HostConfig[];
+  logger: Logger;
+  /** Default ~/.ssh/config. */
+  sshConfigFile?: string;
+  /** Default ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
+  secrets?: SecretPrompter;
+  hostKeys?: HostKeyPrompter;
+  connectTimeoutMs?: number;
+  agentSocket?: string;
+  redactor?: Redactor;
+}
+
+export interface Core {
+  hosts: DockerHosts;
+  logger: Logger;
+  redactor: Redactor;
+  knownHostsFile: string;
+  resolver: SshConfigResolver;
+  dispose(): void;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const redactor = options.redactor ?? new Redactor();
+  const logger = redactingLogger(options.logger, redactor);
+  const knownHostsFile = options.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
+  const resolver = SshConfigResolver.fromFile(options.sshConfigFile);
+  const pool = new SshPool(resolver, {
+    knownHostsFile,
+    secrets: options.secrets ?? noSecrets,
+    hostKeys: options.hostKeys ?? refuseUnknownKeys,
+    logger,
+    redactor,
+    connectTimeoutMs: options.connectTimeoutMs,
+    agentSocket: options.agentSocket,
+  });
+  const hosts = new DockerHosts(pool, logger);
+  hosts.setHosts(options.hosts);
+  return { hosts, logger, redactor, knownHostsFile, resolver, dispose: () => hosts.dispose() };
+}

@@ -1,0 +1,71 @@
+// The Docker Engine API of one host, through dockerode over the host's pooled SSH connection.
+// This is the only place dockerode is built.
+import Docker from 'dockerode';
+import { DockerApiError, SwarmOverlayError } from '../errors';
+import type { Logger } from '../log';
+import { DEFAULT_DOCKER_SOCKET, type HostConfig } from '../model';
+import type { SshConnection } from '../ssh/SshConnection';
+import { SshDockerAgent } from './SshDockerAgent';
+
+export class DockerHost {
+  private readonly agent: SshDockerAgent;
+  private pinned: Promise<Docker> | undefined;
+  /** The daemon's API version once read, e.g. "1.41". */
+  apiVersion: string | undefined;
+
+  constructor(
+    readonly config: HostConfig,
+    readonly ssh: SshConnection,
+    private readonly logger: Logger,
+  ) {
+    this.agent = new SshDockerAgent(ssh, config.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  private build(version?: string): Docker {
+    // host/port only fill the HTTP Host header: the agent decides where bytes go.
+    return new Docker({ protocol: 'http', host: 'docker', port: 80, agent: this.agent, version } as Docker.DockerOptions);
+  }
+
+  /**
+   * A client pinned to the daemon's API version, read once from /version: version negotiation per
+   * call costs a round trip and has failed under load between new clients and old daemons.
+   */
+  client(): Promise<Docker> {
+    this.pinned ??= (async () => {
+      const v = (await this.build().version()) as { ApiVersion?: string };
+      this.apiVersion = v.ApiVersion;
+      const version = v.ApiVersion ? `v${v.ApiVersion}` : undefined;
+      this.logger.debug(`docker: ${this.name} speaks API ${version ?? '(unknown)'}`);
+      return this.build(version);
+    })().catch((err: unknown) => {
+      this.pinned = undefined;
+      throw err;
+    });
+    return this.pinned;
+  }
+
+  /** Runs one API call, turning failures into one sentence that names the host. */
+  async call<T>(what: string, fn: (docker: Docker) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.client());
+    } catch (err) {
+      throw this.translate(what, err);
+    }
+  }
+
+  translate(what: string, err: unknown): SwarmOverlayError {
+    if (err instanceof SwarmOverlayError) return err;
+    const e = err as { statusCode?: number; json?: { message?: string }; reason?: string; message?: string };
+    const detail = (e.json?.message ?? e.reason ?? e.message ?? String(err)).trim().replace(/\.$/, '');
+    this.logger.debug(`docker: ${this.name}: ${what} failed: ${detail}`);
+    return new DockerApiError(`Docker on ${this.name} could not ${what}: ${detail}.`, e.statusCode, { cause: err });
+  }
+
+  dispose(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,103 @@
+// Typed errors: `message` is one sentence fit for users; `cause` keeps the detail for the log.
+
+export type ErrorKind =
+  | 'config'
+  | 'unreachable'
+  | 'hostKeyMismatch'
+  | 'hostKeyUnknown'
+  | 'hostKeyRevoked'
+  | 'auth'
+  | 'channel'
+  | 'docker'
+  | 'cancelled';
+
+export class SwarmOverlayError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigError extends SwarmOverlayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('config', message, options);
+  }
+}
+
+export class HostUnreachable extends SwarmOverlayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('unreachable', message, options);
+  }
+}
+
+export class HostKeyMismatch extends SwarmOverlayError {
+  constructor(
+    message: string,
+    readonly fingerprint: string,
+  ) {
+    super('hostKeyMismatch', message);
+  }
+}
+
+export class HostKeyUnknown extends SwarmOverlayError {
+  constructor(
+    message: string,
+    readonly fingerprint: string,
+  ) {
+    super('hostKeyUnknown', message);
+  }
+}
+
+export class HostKeyRevoked extends SwarmOverlayError {
+  constructor(message: string) {
+    super('hostKeyRevoked', message);
+  }
+}
+
+export class AuthFailed extends SwarmOverlayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('auth', message, options);
+  }
+}
+
+export class ChannelError extends SwarmOverlayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('channel', message, options);
+  }
+}
+
+export class DockerApiError extends SwarmOverlayError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('docker', message, options);
+  }
+}
+
+export class Cancelled extends SwarmOverlayError {
+  constructor(message = 'Cancelled.') {
+    super('cancelled', message);
+  }
+}
+
+/** The sentence to show a user for any thrown value. */
+export function userMessage(err: unknown): string {
+  if (err instanceof SwarmOverlayError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Cancelled();
+}
+
+/** Cancellation test that also works across bundles (the extension loads the core separately). */
+export function isCancelled(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelled';
+}

@@ -1,0 +1,49 @@
+// What the product shows of a host: reachable or why not, engine version, swarm membership.
+import type { DockerHost } from '../docker/DockerHost';
+import { userMessage } from '../errors';
+import type { HostStatus, SwarmState } from '../model';
+
+interface InfoAnswer {
+  ServerVersion?: string;
+  OperatingSystem?: string;
+  Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } };
+}
+
+const SWARM_STATES: SwarmState[] = ['inactive', 'pending', 'active', 'error', 'locked'];
+
+export function statusFromInfo(name: string, info: InfoAnswer, apiVersion?: string): HostStatus {
+  const raw = info.Swarm?.LocalNodeState ?? '';
+  const state = (SWARM_STATES as string[]).includes(raw) ? (raw as SwarmState) : 'unknown';
+  return {
+    name,
+    reachable: true,
+    engineVersion: info.ServerVersion ?? '',
+    apiVersion,
+    os: info.OperatingSystem,
+    swarm: {
+      state,
+      nodeId: info.Swarm?.NodeID ?? '',
+      isManager: info.Swarm?.ControlAvailable === true,
+      clusterId: info.Swarm?.Cluster?.ID || undefined,
+    },
+  };
+}
+
+export function unreachableStatus(name: string, err: unknown): HostStatus {
+  return {
+    name,
+    reachable: false,
+    error: userMessage(err),
+    engineVersion: '',
+    swarm: { state: 'unknown', nodeId: '', isManager: false },
+  };
+}
+
+export async function hostStatus(host: DockerHost): Promise<HostStatus> {
+  try {
+    const info = await host.call('read its info', (d) => d.info() as Promise<InfoAnswer>);
+    return statusFromInfo(host.name, info, host.apiVersion);
+  } catch (err) {
+    return unreachableStatus(host.name, err);
+  }
+}

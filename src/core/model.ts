@@ -1,0 +1,36 @@
+// Plain, JSON-safe data shared by the core, the extension and the CLI.
+
+/** One Docker host as the user configures it (setting `swarmOverlay.hosts` or the CLI's --hosts file). */
+export interface HostConfig {
+  /** Display name, unique among hosts. */
+  name: string;
+  /** Address, DNS name or ~/.ssh/config alias. */
+  host: string;
+  port?: number;
+  user?: string;
+  identityFile?: string;
+  /** Path of the Docker socket on the host; default /var/run/docker.sock. */
+  dockerSocket?: string;
+}
+
+export type SwarmState = 'inactive' | 'pending' | 'active' | 'error' | 'locked' | 'unknown';
+
+export interface SwarmMembership {
+  state: SwarmState;
+  nodeId: string;
+  isManager: boolean;
+  clusterId?: string;
+}
+
+export interface HostStatus {
+  name: string;
+  reachable: boolean;
+  /** One sentence for users when the host cannot be used. */
+  error?: string;
+  engineVersion: string;
+  apiVersion?: string;
+  os?: string;
+  swarm: SwarmMembership;
+}
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';

@@ -1,0 +1,536 @@
+// One persistent ssh2 connection per host, shared by every caller: opened on first use, kept alive,
+// reopened on the next use after a drop. Channels are bounded so sshd's MaxSessions is never hit.
+import { promises as fs } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { Client, utils, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+import {
+  AuthFailed,
+  Cancelled,
+  ChannelError,
+  HostKeyMismatch,
+  HostKeyRevoked,
+  HostKeyUnknown,
+  HostUnreachable,
+  SwarmOverlayError,
+} from '../errors';
+import type { Logger, Redactor } from '../log';
+import { type HostKeyPrompter, type SecretPrompter, secretId } from './auth';
+import { ChannelLimiter } from './ChannelLimiter';
+import { KnownHosts, appendKnownHost, fingerprint, keyTypeOf, knownHostsLine } from './knownHosts';
+import type { SshEndpoint } from './sshConfig';
+import { shellQuote } from './shellQuote';
+
+export interface SshConnectionOptions {
+  knownHostsFile: string;
+  secrets: SecretPrompter;
+  hostKeys: HostKeyPrompter;
+  logger: Logger;
+  redactor: Redactor;
+  /** TCP connect plus SSH handshake and authentication, in ms. */
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** Concurrent session channels (exec); sshd's default MaxSessions is 10. */
+  maxSessions?: number;
+  /** Concurrent forwarded channels (Docker socket, TCP). */
+  maxForwards?: number;
+  /** ssh-agent socket; default SSH_AUTH_SOCK. */
+  agentSocket?: string;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+type Phase = 'idle' | 'connecting' | 'ready';
+
+const SERVER_HOST_KEY_ALGOS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/** A label for messages: user@host:port (via jump hosts if any). */
+export function describeEndpoint(e: SshEndpoint): string {
+  const base = `${e.user}@${e.hostName}${e.port === 22 ? '' : `:${e.port}`}`;
+  return e.jumps.length ? `${base} (via ${e.jumps.map((j) => j.hostName).join(', ')})` : base;
+}
+
+export class SshConnection {
+  private client: Client | undefined;
+  private phase: Phase = 'idle';
+  private pending: Promise<Client> | undefined;
+  private jumpConnection: SshConnection | undefined;
+  private readonly sessions: ChannelLimiter;
+  private readonly forwards: ChannelLimiter;
+  private streamLocalRefused = false;
+  private disposed = false;
+  private readonly channels = new Set<ClientChannel>();
+  /** Counts connects, so tests and logs can tell a reconnect. */
+  connectCount = 0;
+
+  constructor(
+    readonly endpoint: SshEndpoint,
+    private readonly options: SshConnectionOptions,
+  ) {
+    this.sessions = new ChannelLimiter(options.maxSessions ?? 8);
+    this.forwards = new ChannelLimiter(options.maxForwards ?? 32);
+  }
+
+  get label(): string {
+    return describeEndpoint(this.endpoint);
+  }
+
+  get isConnected(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /** Callers queued for a channel slot. */
+  get channelsWaiting(): number {
+    return this.sessions.waiting + this.forwards.waiting;
+  }
+
+  get channelsOpen(): number {
+    return this.channels.size;
+  }
+
+  /** Whether the server refused Unix-socket forwarding, so Docker goes through `docker system dial-stdio`. */
+  get usesDialStdio(): boolean {
+    return this.streamLocalRefused;
+  }
+
+  /** The connected client: the current one, or a new connection when there is none. */
+  connect(signal?: AbortSignal): Promise<Client> {
+    if (this.disposed) return Promise.reject(new ChannelError(`The connection to ${this.label} was closed.`));
+    if (this.phase === 'ready' && this.client) return Promise.resolve(this.client);
+    if (!this.pending) {
+      this.phase = 'connecting';
+      this.pending = this.open().then(
+        (client) => {
+          this.pending = undefined;
+          return client;
+        },
+        (err: unknown) => {
+          this.pending = undefined;
+          this.phase = 'idle';
+          throw err;
+        },
+      );
+    }
+    return signal ? raceAbort(this.pending, signal) : this.pending;
+  }
+
+  private async open(): Promise<Client> {
+    const { endpoint, options } = this;
+    const log = options.logger;
+    const timeout = options.connectTimeoutMs ?? 10_000;
+    let sock: Duplex | undefined;
+    if (endpoint.jumps.length > 0) {
+      const hops = endpoint.jumps;
+      const last = hops[hops.length - 1]!;
+      this.jumpConnection ??= new SshConnection({ ...last, jumps: hops.slice(0, -1) }, options);
+      sock = await this.jumpConnection.forwardTcp(endpoint.hostName, endpoint.port);
+    }
+    const knownHosts = await KnownHosts.load(options.knownHostsFile);
+    const keyTypes = knownHosts.keyTypesFor(endpoint.hostName, endpoint.port);
+    const preferredAlgos = keyTypes.flatMap((t) => SERVER_HOST_KEY_ALGOS[t] ?? [t]);
+
+    let hostKeyError: SwarmOverlayError | undefined;
+    let authError: AuthFailed | undefined;
+    const client = new Client();
+    const auth = this.makeAuthHandler((err) => (authError = err));
+    const config: ConnectConfig = {
+      host: endpoint.hostName,
+      port: endpoint.port,
+      username: endpoint.user,
+      sock: sock as ConnectConfig['sock'],
+      readyTimeout: timeout,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      authHandler: auth.handler as ConnectConfig['authHandler'],
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        this.verifyHostKey(knownHosts, key).then(
+          () => verify(true),
+          (err: SwarmOverlayError) => {
+            hostKeyError = err;
+            verify(false);
+          },
+        );
+      },
+    };
+    if (preferredAlgos.length > 0) {
+      config.algorithms = { serverHostKey: preferredAlgos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+    }
+
+    log.debug(`ssh: connecting to ${this.label}`);
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      // ssh2's readyTimeout does not cover a TCP connect that never answers on every platform.
+      const guard = setTimeout(() => fail(new Error('Timed out while waiting for handshake')), timeout + 500);
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        client.removeAllListeners('ready');
+        client.end();
+        client.destroy();
+        reject(hostKeyError ?? authError ?? this.translateConnectError(err, timeout));
+      };
+      client.once('ready', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(guard);
+        resolve();
+      });
+      client.on('error', fail);
+      client.once('close', () => fail(new Error('Connection closed during the handshake')));
+      client.connect(config);
+    });
+    client.setNoDelay(true);
+    this.connectCount++;
+    const worked = auth.lastOffer();
+    if (worked && options.secrets.accepted) {
+      await options.secrets.accepted(worked.kind, worked.id, worked.value).catch((err: unknown) =>
+        log.warn(`ssh: could not keep the ${worked.kind}: ${String(err)}`),
+      );
+    }
+    log.info(`ssh: connected to ${this.label} in ${Date.now() - started} ms`);
+    client.removeAllListeners('error');
+    client.removeAllListeners('close');
+    client.on('error', (err) => log.warn(`ssh: ${this.label}: ${err.message}`));
+    client.once('close', () => {
+      if (this.client === client) {
+        this.client = undefined;
+        this.phase = 'idle';
+        this.closeChannels();
+        log.info(`ssh: connection to ${this.label} closed; the next use reconnects`);
+      }
+    });
+    this.client = client;
+    this.phase = 'ready';
+    return client;
+  }
+
+  private async verifyHostKey(knownHosts: KnownHosts, key: Buffer): Promise<void> {
+    const { endpoint, options } = this;
+    const fp = fingerprint(key);
+    const type = keyTypeOf(key);
+    const verdict = knownHosts.verify(endpoint.hostName, endpoint.port, key);
+    switch (verdict.status) {
+      case 'match':
+        return;
+      case 'revoked':
+        throw new HostKeyRevoked(
+          `The host key of ${endpoint.hostName} (${fp}) is marked revoked in ${options.knownHostsFile}; not connecting.`,
+        );
+      case 'mismatch':
+        options.logger.error(
+          `ssh: host key mismatch for ${endpoint.hostName}:${endpoint.port}: got ${type} ${fp}, known ${verdict.knownFingerprints.join(', ')}`,
+        );
+        throw new HostKeyMismatch(
+          `The host key of ${endpoint.hostName} has changed (now ${fp}, ${options.knownHostsFile} has another): not connecting. ` +
+            `If the host was reinstalled, remove its old line from known_hosts.`,
+          fp,
+        );
+      case 'unknown': {
+        const accepted = await options.hostKeys.confirmUnknownKey(endpoint, type, fp);
+        if (!accepted) {
+          throw new HostKeyUnknown(
+            `The host key of ${endpoint.hostName} (${type} ${fp}) is not in ${options.knownHostsFile}, and it was not accepted.`,
+            fp,
+          );
+        }
+        await appendKnownHost(options.knownHostsFile, knownHostsLine(endpoint.hostName, endpoint.port, key));
+        options.logger.info(`ssh: added ${endpoint.hostName} ${type} ${fp} to ${options.knownHostsFile}`);
+        return;
+      }
+    }
+  }
+
+  private makeAuthHandler(onFailure: (err: AuthFailed) => void) {
+    const { endpoint, options } = this;
+    const log = options.logger;
+    const tried: string[] = [];
+    let step = 0;
+    let passwordTries = 0;
+    // ssh2 calls the handler again only after a failure, so the last offer is the one that worked.
+    let lastSecret: { kind: 'passphrase' | 'password'; id: string; value: string } | undefined;
+    const agent = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+    const identityFiles = [...endpoint.identityFiles];
+
+    const nextKey = async (): Promise<{ type: 'publickey'; username: string; key: Buffer; passphrase?: string } | undefined> => {
+      while (identityFiles.length > 0) {
+        const file = identityFiles.shift()!;
+        let data: Buffer;
+        try {
+          data = await fs.readFile(file);
+        } catch {
+          if (endpoint.explicitIdentity) log.warn(`ssh: identity file ${file} cannot be read; skipped`);
+          continue;
+        }
+        let parsed = utils.parseKey(data);
+        if (!(parsed instanceof Error)) {
+          tried.push(file);
+          lastSecret = undefined;
+          return { type: 'publickey', username: endpoint.user, key: data };
+        }
+        if (!/encrypted|passphrase/i.test(parsed.message)) {
+          log.warn(`ssh: ${file} is not a usable private key (${parsed.message}); skipped`);
+          continue;
+        }
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const passphrase = await options.secrets.passphrase(file, endpoint, attempt > 0);
+          if (passphrase === undefined) break;
+          options.redactor.add(passphrase);
+          parsed = utils.parseKey(data, passphrase);
+          if (!(parsed instanceof Error)) {
+            tried.push(file);
+            lastSecret = { kind: 'passphrase', id: secretId('passphrase', endpoint, file), value: passphrase };
+            return { type: 'publickey', username: endpoint.user, key: data, passphrase };
+          }
+          log.warn(`ssh: wrong passphrase for ${file}`);
+        }
+      }
+      return undefined;
+    };
+
+    const handler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, callback: (next: unknown) => void) => {
+      const offer = async (): Promise<unknown> => {
+        lastSecret = undefined;
+        const allowed = (m: AuthenticationType) => methodsLeft === null || methodsLeft.includes(m);
+        if (step === 0) {
+          step = 1;
+          if (agent && allowed('publickey')) {
+            tried.push('ssh-agent');
+            return { type: 'agent', username: endpoint.user, agent };
+          }
+        }
+        if (step === 1) {
+          if (allowed('publickey')) {
+            const key = await nextKey();
+            if (key) return key;
+          }
+          step = 2;
+        }
+        if (step === 2 && allowed('password') && passwordTries < 2) {
+          const password = await options.secrets.password(endpoint, passwordTries > 0);
+          passwordTries++;
+          if (password !== undefined) {
+            options.redactor.add(password);
+            tried.push('password');
+            lastSecret = { kind: 'password', id: secretId('password', endpoint), value: password };
+            return { type: 'password', username: endpoint.user, password };
+          }
+        }
+        const what = tried.length ? tried.join(', ') : 'no key or password was available';
+        onFailure(
+          new AuthFailed(
+            `SSH authentication as ${endpoint.user} on ${endpoint.hostName} failed (tried: ${what}).`,
+          ),
+        );
+        return false;
+      };
+      offer().then(callback, (err: unknown) => {
+        log.error(`ssh: authentication handler failed: ${String(err)}`);
+        onFailure(new AuthFailed(`SSH authentication as ${endpoint.user} on ${endpoint.hostName} failed.`, { cause: err }));
+        callback(false);
+      });
+    };
+    return { handler, lastOffer: () => lastSecret };
+  }
+
+  private translateConnectError(err: Error & { code?: string; level?: string }, timeout: number): SwarmOverlayError {
+    const where = this.label;
+    if (err instanceof SwarmOverlayError) return err;
+    if (err.level === 'client-authentication') {
+      return new AuthFailed(`SSH authentication as ${this.endpoint.user} on ${this.endpoint.hostName} failed.`, {
+        cause: err,
+      });
+    }
+    if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
+      return new HostUnreachable(`${where} did not answer within ${Math.round(timeout / 1000)} s.`, { cause: err });
+    }
+    switch (err.code) {
+      case 'ECONNREFUSED':
+        return new HostUnreachable(`${where} refused the connection: is sshd running on port ${this.endpoint.port}?`, {
+          cause: err,
+        });
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return new HostUnreachable(`${where} cannot be reached: no route to the host.`, { cause: err });
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return new HostUnreachable(`The name ${this.endpoint.hostName} cannot be resolved.`, { cause: err });
+      case 'ECONNRESET':
+        return new HostUnreachable(`${where} reset the connection during the SSH handshake.`, { cause: err });
+    }
+    return new HostUnreachable(`Cannot connect to ${where}: ${err.message}.`, { cause: err });
+  }
+
+  private track<T extends ClientChannel>(channel: T, release: () => void): T {
+    this.channels.add(channel);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.channels.delete(channel);
+      release();
+    };
+    channel.once('close', finish);
+    channel.once('error', finish);
+    return channel;
+  }
+
+  /** Opens a channel to a Unix socket on the host (e.g. the Docker socket). */
+  async openStreamLocal(socketPath: string, signal?: AbortSignal): Promise<ClientChannel> {
+    const client = await this.connect(signal);
+    const release = await this.forwards.acquire(signal);
+    try {
+      const channel = await new Promise<ClientChannel>((resolve, reject) =>
+        client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+      return this.track(channel, release);
+    } catch (err) {
+      release();
+      throw this.channelError(`open ${socketPath}`, err);
+    }
+  }
+
+  /** Opens a TCP connection made by the host itself (what `ssh -W host:port` does). */
+  async forwardTcp(host: string, port: number, signal?: AbortSignal): Promise<ClientChannel> {
+    const client = await this.connect(signal);
+    const release = await this.forwards.acquire(signal);
+    try {
+      const channel = await new Promise<ClientChannel>((resolve, reject) =>
+        client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+      return this.track(channel, release);
+    } catch (err) {
+      release();
+      throw this.channelError(`reach ${host}:${port}`, err);
+    }
+  }
+
+  /** Starts a command and hands back its channel (stdout on the channel, stderr on `.stderr`). */
+  async execStream(argv: readonly string[], signal?: AbortSignal): Promise<ClientChannel> {
+    const client = await this.connect(signal);
+    const release = await this.sessions.acquire(signal);
+    const command = argv.map(shellQuote).join(' ');
+    try {
+      const channel = await new Promise<ClientChannel>((resolve, reject) =>
+        client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))),
+      );
+      return this.track(channel, release);
+    } catch (err) {
+      release();
+      throw this.channelError(`run ${argv[0]}`, err);
+    }
+  }
+
+  /** Runs a command given as a fixed argument list (each argument quoted) and collects its output. */
+  async exec(argv: readonly string[], signal?: AbortSignal, maxOutput = 4 * 1024 * 1024): Promise<ExecResult> {
+    const channel = await this.execStream(argv, signal);
+    return new Promise<ExecResult>((resolve, reject) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let size = 0;
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxOutput) into.push(chunk);
+      };
+      let code: number | null = null;
+      let sig: string | undefined;
+      const onAbort = () => {
+        channel.close();
+        reject(new Cancelled());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      channel.on('data', collect(out));
+      channel.stderr.on('data', collect(err));
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        sig = s;
+      });
+      channel.once('close', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      });
+    });
+  }
+
+  /** Docker's API stream: the socket via streamlocal, or `docker system dial-stdio` where sshd refuses that. */
+  async openDockerStream(socketPath: string, signal?: AbortSignal): Promise<ClientChannel> {
+    if (!this.streamLocalRefused) {
+      try {
+        return await this.openStreamLocal(socketPath, signal);
+      } catch (err) {
+        if (!(err instanceof ChannelError) || !/prohibited/i.test(String(err.cause))) throw dockerSocketError(this.endpoint.hostName, socketPath, err);
+        this.streamLocalRefused = true;
+        this.options.logger.warn(
+          `ssh: ${this.label} refuses Unix-socket forwarding (${String(err.cause)}); using docker system dial-stdio`,
+        );
+      }
+    }
+    return this.execStream(['docker', 'system', 'dial-stdio'], signal);
+  }
+
+  private channelError(action: string, err: unknown): SwarmOverlayError {
+    if (err instanceof SwarmOverlayError) return err;
+    const reason = err instanceof Error ? err.message : String(err);
+    return new ChannelError(`Cannot ${action} on ${this.endpoint.hostName}: ${reason}.`, { cause: reason });
+  }
+
+  /** Drops the connection now (e.g. after a config change); the next use reconnects. */
+  reset(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.phase = 'idle';
+    this.closeChannels();
+    client?.end();
+  }
+
+  // Channels of a dead connection must not linger as kept-alive HTTP sockets: close them all.
+  private closeChannels(): void {
+    for (const channel of [...this.channels]) {
+      channel.destroy();
+      channel.emit('close');
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.reset();
+    this.jumpConnection?.dispose();
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+// sshd answers "connect failed" when nothing listens on the socket: that is Docker being down.
+function dockerSocketError(host: string, socketPath: string, err: unknown): unknown {
+  if (err instanceof ChannelError && /connect failed|open failed|No such file/i.test(String(err.cause))) {
+    return new ChannelError(`Docker is not answering on ${host} (nothing listens on ${socketPath}).`, { cause: err.cause });
+  }
+  return err;
+}

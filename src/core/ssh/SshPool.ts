@@ -1,0 +1,45 @@
+// One SshConnection per configured host, reused by everything that talks to that host.
+import type { HostConfig } from '../model';
+import { SshConnection, type SshConnectionOptions } from './SshConnection';
+import type { SshConfigResolver } from './sshConfig';
+
+export class SshPool {
+  private readonly connections = new Map<string, { key: string; connection: SshConnection }>();
+
+  constructor(
+    private readonly resolver: SshConfigResolver,
+    private readonly options: SshConnectionOptions,
+  ) {}
+
+  /** The connection for a host; a changed host entry gets a fresh connection. */
+  get(host: HostConfig): SshConnection {
+    const key = JSON.stringify([host.host, host.port, host.user, host.identityFile]);
+    const existing = this.connections.get(host.name);
+    if (existing && existing.key === key) return existing.connection;
+    existing?.connection.dispose();
+    const endpoint = this.resolver.resolve(host.host, {
+      port: host.port,
+      user: host.user,
+      identityFile: host.identityFile,
+    });
+    const connection = new SshConnection(endpoint, this.options);
+    this.connections.set(host.name, { key, connection });
+    return connection;
+  }
+
+  /** Drops connections of hosts no longer configured. */
+  retain(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const [name, entry] of this.connections) {
+      if (!keep.has(name)) {
+        entry.connection.dispose();
+        this.connections.delete(name);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.connections.values()) entry.connection.dispose();
+    this.connections.clear();
+  }
+}

@@ -1,0 +1,112 @@
+// The Docker Hosts view: one item per configured host with its state, engine and swarm membership.
+import * as vscode from 'vscode';
+import type { HostStatus } from '../../core/model';
+import type { CoreService } from '../platform/CoreService';
+
+export class HostNode extends vscode.TreeItem {
+  constructor(
+    readonly hostName: string,
+    readonly address: string,
+    readonly status: HostStatus | undefined,
+  ) {
+    super(hostName, vscode.TreeItemCollapsibleState.None);
+    this.id = `${hostName}/host`;
+    if (!status) {
+      this.iconPath = new vscode.ThemeIcon('loading~spin');
+      this.description = 'connecting…';
+      this.contextValue = 'host.connecting';
+      this.tooltip = address;
+      return;
+    }
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escape(hostName)}** · \`${escape(address)}\`\n\n`);
+    if (status.reachable) {
+      const swarm = status.swarm;
+      const role = swarm.state === 'active' ? (swarm.isManager ? 'manager' : 'worker') : '';
+      this.iconPath = new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
+      this.description = `Docker ${status.engineVersion} · swarm ${swarm.state}${role ? ` (${role})` : ''}`;
+      this.contextValue = `host.connected.swarm-${swarm.state}${role ? `.${role}` : ''}`;
+      md.appendMarkdown(`$(pass) Connected\n\n`);
+      md.appendMarkdown(`Docker Engine ${escape(status.engineVersion)} (API ${escape(status.apiVersion ?? '?')})`);
+      if (status.os) md.appendMarkdown(` on ${escape(status.os)}`);
+      md.appendMarkdown(`\n\nSwarm: ${swarm.state}${role ? `, ${role}` : ''}`);
+      if (swarm.nodeId) md.appendMarkdown(`, node \`${swarm.nodeId.slice(0, 12)}\``);
+    } else {
+      this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
+      this.description = 'unreachable';
+      this.contextValue = 'host.unreachable';
+      md.appendMarkdown(`$(error) Unreachable\n\n${escape(status.error ?? '')}`);
+    }
+    this.tooltip = md;
+  }
+}
+
+class MessageNode extends vscode.TreeItem {
+  constructor(message: string) {
+    super(message, vscode.TreeItemCollapsibleState.None);
+    this.id = `problem/${message}`;
+    this.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+    this.tooltip = message;
+    this.contextValue = 'problem';
+  }
+}
+
+type Node = HostNode | MessageNode;
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
+}
+
+export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private statuses = new Map<string, HostStatus>();
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly core: CoreService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Reads every host's status again (one read at a time; calls during a read share it). */
+  refresh(): Promise<void> {
+    this.loading ??= (async () => {
+      const started = Date.now();
+      try {
+        const statuses = await this.core.get().hosts.statusAll();
+        this.statuses = new Map(statuses.map((s) => [s.name, s]));
+        this.log.debug(`tree: ${statuses.length} host(s) read in ${Date.now() - started} ms`);
+      } catch (err) {
+        this.log.error(`tree: refresh failed: ${String(err)}`);
+      } finally {
+        this.loading = undefined;
+        this.changed.fire(undefined);
+      }
+    })();
+    return this.loading;
+  }
+
+  /** Forgets statuses of hosts no longer configured and shows new ones as connecting. */
+  reloadConfig(): void {
+    this.changed.fire(undefined);
+    void this.refresh();
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    return node;
+  }
+
+  getChildren(node?: Node): Node[] {
+    if (node) return [];
+    const hosts = this.core.hosts();
+    if (hosts.length > 0 && this.statuses.size === 0 && !this.loading) void this.refresh();
+    const items: Node[] = hosts.map(
+      (h) => new HostNode(h.name, `${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}`, this.statuses.get(h.name)),
+    );
+    return [...items, ...this.core.problems.map((p) => new MessageNode(p))];
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

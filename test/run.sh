@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# npm test: types, unit tests (plain Node), then integration tests against the real lab over SSH.
+# The lab is brought up here unless one is already up (LAB_KEEP=1 leaves it up afterwards).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run --silent typecheck
+npm run --silent build
+npm run --silent test:unit
+
+started_lab=0
+if [ ! -f test/lab/.state/hosts.json ] || ! bash test/lab/exec.sh h1 true 2>/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "npm test: the integration tests need the lab, and building it needs root." >&2
+    exit 2
+  fi
+  bash test/lab/up.sh 3
+  started_lab=1
+fi
+cleanup() { if [ "$started_lab" = 1 ] && [ "${LAB_KEEP:-0}" != 1 ]; then bash test/lab/down.sh || true; fi; }
+trap cleanup EXIT
+npm run --silent test:integration

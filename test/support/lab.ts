@@ -1,0 +1,70 @@
+// Access to the lab built by test/lab/up.sh: its hosts, keys, known_hosts and a way into each host.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createCore, type Core, type CoreOptions } from '../../src/core/core';
+import { lineLogger } from '../../src/core/log';
+import type { HostConfig } from '../../src/core/model';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const LAB_DIR = path.join(ROOT, 'test', 'lab');
+export const STATE = process.env.LAB_STATE ?? path.join(LAB_DIR, '.state');
+
+export interface Lab {
+  hosts: HostConfig[];
+  knownHosts: string;
+  sshConfig: string;
+  identity: string;
+  wrongIdentity: string;
+  hostsFile: string;
+}
+
+export function lab(): Lab {
+  const hostsFile = path.join(STATE, 'hosts.json');
+  assert.ok(existsSync(hostsFile), `The lab is not up (no ${hostsFile}): run npm run lab:up first.`);
+  return {
+    hosts: JSON.parse(readFileSync(hostsFile, 'utf8')) as HostConfig[],
+    knownHosts: path.join(STATE, 'known_hosts'),
+    sshConfig: path.join(STATE, 'ssh_config'),
+    identity: path.join(STATE, 'id_ed25519'),
+    wrongIdentity: path.join(STATE, 'wrong_id_ed25519'),
+    hostsFile,
+  };
+}
+
+/** Runs a command inside a lab host's namespaces. */
+export function labExec(host: string, args: string[], input?: string): string {
+  return execFileSync(path.join(LAB_DIR, 'exec.sh'), [host, ...args], { encoding: 'utf8', input, timeout: 60_000 });
+}
+
+export function labExecStatus(host: string, args: string[]): number {
+  return spawnSync(path.join(LAB_DIR, 'exec.sh'), [host, ...args], { stdio: 'ignore', timeout: 60_000 }).status ?? -1;
+}
+
+/** A core over the lab, logging every line (trace level) into `lines`. */
+export function labCore(
+  overrides: Partial<CoreOptions> = {},
+  lines: string[] = [],
+): Core {
+  const l = lab();
+  return createCore({
+    hosts: l.hosts,
+    logger: lineLogger((line) => lines.push(line), 'trace'),
+    knownHostsFile: l.knownHosts,
+    sshConfigFile: l.sshConfig,
+    connectTimeoutMs: 4000,
+    agentSocket: '',
+    ...overrides,
+  });
+}
+
+/** Runs the built CLI (dist/cli.js). */
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
