@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
-import { lab, labCore, labExec, runCliProcess } from '../support/lab';
+import { LAB_DIR, STATE, lab, labCore, labExec, runCliProcess } from '../support/lab';
 
 const L = lab();
 const tmp = mkdtempSync(path.join(tmpdir(), 'so-it-'));
@@ -181,4 +181,52 @@ describe('hosts over the pooled SSH transport', () => {
     await h1.call('ping', (d) => d.ping());
     assert.equal(h1.ssh.connectCount, 2);
   });
+
+  test('where sshd refuses Unix-socket forwarding, Docker is reached through docker system dial-stdio', async () => {
+    // A second sshd on h2:2222, same host key, with streamlocal forwarding off (first value wins in sshd_config).
+    const conf = readFileSync(path.join(STATE, 'hosts', 'h2', 'sshd_config'), 'utf8')
+      .replace(/^ListenAddress .*$/m, 'ListenAddress 10.99.0.2:2222')
+      .replace(/^PidFile .*$/m, 'PidFile /run/sshd-nostream.pid')
+      .replace(/^AllowStreamLocalForwarding .*$/m, 'AllowStreamLocalForwarding no');
+    const confFile = path.join(tmp, 'sshd_nostream');
+    writeFileSync(confFile, conf, { mode: 0o600 });
+    labExec('h2', ['/usr/sbin/sshd', '-f', confFile, '-E', path.join(tmp, 'sshd_nostream.log')]);
+    after(() => labExec('h2', ['sh', '-c', 'kill "$(cat /run/sshd-nostream.pid)"']));
+    const kh = path.join(tmp, 'known_hosts_2222');
+    writeFileSync(kh, `[10.99.0.2]:2222 ${lineFor('10.99.0.2').split(' ').slice(1).join(' ')}\n`);
+    const lines: string[] = [];
+    const hosts = [{ name: 'h2-nostream', host: '10.99.0.2', port: 2222, user: 'root', identityFile: L.identity }];
+    let status;
+    const core = labCore({ hosts, knownHostsFile: kh }, lines);
+    after(() => core.dispose());
+    for (let i = 0; i < 20; i++) {
+      [status] = await core.hosts.statusAll();
+      if (status!.reachable) break;
+      await new Promise((r) => setTimeout(r, 100)); // sshd may still be binding
+    }
+    assert.equal(status!.reachable, true, status!.error);
+    assert.match(status!.engineVersion, /^\d+\.\d+/);
+    const h = core.hosts.get('h2-nostream');
+    assert.equal(h.ssh.usesDialStdio, true);
+    assert.ok(lines.some((l) => /refuses Unix-socket forwarding; using docker system dial-stdio/.test(l)));
+    const pings = await Promise.all(Array.from({ length: 12 }, () => h.call('ping', (d) => d.ping())));
+    assert.equal(pings.length, 12, 'more calls than sshd MaxSessions allows at once still succeed');
+  });
+
+  test('a host whose dockerd is down is reported as such, and works again once it is back', async () => {
+    const core = labCore();
+    after(() => core.dispose());
+    const ctl = path.join(LAB_DIR, 'ctl.sh');
+    execFileSync(ctl, ['h3', 'stop-dockerd'], { stdio: 'ignore', timeout: 60_000 });
+    try {
+      const statuses = await core.hosts.statusAll();
+      assert.deepEqual(statuses.map((s) => s.reachable), [true, true, false]);
+      assert.equal(statuses[2]!.error, 'Docker is not answering on 10.99.0.3 (no socket at /var/run/docker.sock).');
+    } finally {
+      execFileSync(ctl, ['h3', 'start-dockerd'], { stdio: 'ignore', timeout: 60_000 });
+    }
+    const [, , h3] = await core.hosts.statusAll();
+    assert.equal(h3!.reachable, true, h3!.error);
+  });
 });
+

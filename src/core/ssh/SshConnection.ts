@@ -386,50 +386,40 @@ export class SshConnection {
     return channel;
   }
 
-  /** Opens a channel to a Unix socket on the host (e.g. the Docker socket). */
-  async openStreamLocal(socketPath: string, signal?: AbortSignal): Promise<ClientChannel> {
+  // Connect, take a slot of the right limiter, open the channel; the slot is freed when it closes.
+  private async openChannel(
+    limiter: ChannelLimiter,
+    action: string,
+    open: (client: Client, done: (err: Error | undefined, channel: ClientChannel) => void) => void,
+    signal?: AbortSignal,
+  ): Promise<ClientChannel> {
     const client = await this.connect(signal);
-    const release = await this.forwards.acquire(signal);
+    const release = await limiter.acquire(signal);
     try {
       const channel = await new Promise<ClientChannel>((resolve, reject) =>
-        client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => (err ? reject(err) : resolve(ch))),
+        open(client, (err, ch) => (err ? reject(err) : resolve(ch))),
       );
       return this.track(channel, release);
     } catch (err) {
       release();
-      throw this.channelError(`open ${socketPath}`, err);
+      throw this.channelError(action, err);
     }
+  }
+
+  /** Opens a channel to a Unix socket on the host (e.g. the Docker socket). */
+  openStreamLocal(socketPath: string, signal?: AbortSignal): Promise<ClientChannel> {
+    return this.openChannel(this.forwards, `open ${socketPath}`, (c, done) => c.openssh_forwardOutStreamLocal(socketPath, done), signal);
   }
 
   /** Opens a TCP connection made by the host itself (what `ssh -W host:port` does). */
-  async forwardTcp(host: string, port: number, signal?: AbortSignal): Promise<ClientChannel> {
-    const client = await this.connect(signal);
-    const release = await this.forwards.acquire(signal);
-    try {
-      const channel = await new Promise<ClientChannel>((resolve, reject) =>
-        client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
-      );
-      return this.track(channel, release);
-    } catch (err) {
-      release();
-      throw this.channelError(`reach ${host}:${port}`, err);
-    }
+  forwardTcp(host: string, port: number, signal?: AbortSignal): Promise<ClientChannel> {
+    return this.openChannel(this.forwards, `reach ${host}:${port}`, (c, done) => c.forwardOut('127.0.0.1', 0, host, port, done), signal);
   }
 
   /** Starts a command and hands back its channel (stdout on the channel, stderr on `.stderr`). */
-  async execStream(argv: readonly string[], signal?: AbortSignal): Promise<ClientChannel> {
-    const client = await this.connect(signal);
-    const release = await this.sessions.acquire(signal);
+  execStream(argv: readonly string[], signal?: AbortSignal): Promise<ClientChannel> {
     const command = argv.map(shellQuote).join(' ');
-    try {
-      const channel = await new Promise<ClientChannel>((resolve, reject) =>
-        client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch))),
-      );
-      return this.track(channel, release);
-    } catch (err) {
-      release();
-      throw this.channelError(`run ${argv[0]}`, err);
-    }
+    return this.openChannel(this.sessions, `run ${argv[0]}`, (c, done) => c.exec(command, done), signal);
   }
 
   /** Runs a command given as a fixed argument list (each argument quoted) and collects its output. */
@@ -469,20 +459,26 @@ export class SshConnection {
       try {
         return await this.openStreamLocal(socketPath, signal);
       } catch (err) {
-        if (!(err instanceof ChannelError) || !/prohibited/i.test(String(err.cause))) throw dockerSocketError(this.endpoint.hostName, socketPath, err);
+        if (!(err instanceof ChannelError)) throw err;
+        // sshd says "open failed" both when its config forbids Unix-socket forwarding and when nothing
+        // listens on the socket; a socket that exists means forwarding is what was refused.
+        const probe = await this.exec(['test', '-S', socketPath], signal);
+        if (probe.code !== 0) {
+          throw new ChannelError(`Docker is not answering on ${this.endpoint.hostName} (no socket at ${socketPath}).`, {
+            cause: err.cause,
+          });
+        }
         this.streamLocalRefused = true;
-        this.options.logger.warn(
-          `ssh: ${this.label} refuses Unix-socket forwarding (${String(err.cause)}); using docker system dial-stdio`,
-        );
+        this.options.logger.warn(`ssh: ${this.label} refuses Unix-socket forwarding; using docker system dial-stdio`);
       }
     }
-    return this.execStream(['docker', 'system', 'dial-stdio'], signal);
+    return this.execStream(['docker', '-H', `unix://${socketPath}`, 'system', 'dial-stdio'], signal);
   }
 
   private channelError(action: string, err: unknown): SwarmOverlayError {
     if (err instanceof SwarmOverlayError) return err;
     const reason = err instanceof Error ? err.message : String(err);
-    return new ChannelError(`Cannot ${action} on ${this.endpoint.hostName}: ${reason}.`, { cause: reason });
+    return new ChannelError(`Cannot ${action} on ${this.endpoint.hostName}: ${reason}.`, { cause: err });
   }
 
   /** Drops the connection now (e.g. after a config change); the next use reconnects. */
@@ -525,12 +521,4 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
-}
-
-// sshd answers "connect failed" when nothing listens on the socket: that is Docker being down.
-function dockerSocketError(host: string, socketPath: string, err: unknown): unknown {
-  if (err instanceof ChannelError && /connect failed|open failed|No such file/i.test(String(err.cause))) {
-    return new ChannelError(`Docker is not answering on ${host} (nothing listens on ${socketPath}).`, { cause: err.cause });
-  }
-  return err;
 }

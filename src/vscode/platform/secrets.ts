@@ -8,36 +8,29 @@ const PREFIX = 'swarmOverlay.ssh.';
 export class SecretStoragePrompter implements SecretPrompter {
   constructor(private readonly storage: vscode.SecretStorage) {}
 
-  async passphrase(keyFile: string, endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
-    const id = secretId('passphrase', endpoint, keyFile);
-    if (!retry) {
-      const kept = await this.storage.get(PREFIX + id);
-      if (kept) return kept;
-    } else {
-      await this.storage.delete(PREFIX + id);
-    }
-    return vscode.window.showInputBox({
+  passphrase(keyFile: string, endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
+    return this.keptOrAsked(secretId('passphrase', endpoint, keyFile), retry, {
       title: `Passphrase for ${keyFile}`,
       prompt: `${retry ? 'Wrong passphrase. ' : ''}The key is used for ${endpoint.user}@${endpoint.hostName}; the passphrase is kept in the OS keychain.`,
-      password: true,
-      ignoreFocusOut: true,
     });
   }
 
-  async password(endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
-    const id = secretId('password', endpoint);
-    if (!retry) {
-      const kept = await this.storage.get(PREFIX + id);
-      if (kept) return kept;
-    } else {
-      await this.storage.delete(PREFIX + id);
-    }
-    return vscode.window.showInputBox({
+  password(endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
+    return this.keptOrAsked(secretId('password', endpoint), retry, {
       title: `SSH password for ${endpoint.user}@${endpoint.hostName}`,
       prompt: `${retry ? 'The password was refused. ' : ''}It is kept in the OS keychain, never in settings.`,
-      password: true,
-      ignoreFocusOut: true,
     });
+  }
+
+  // A kept secret is offered first; after a refusal it is forgotten and the user is asked.
+  private async keptOrAsked(id: string, retry: boolean, box: { title: string; prompt: string }): Promise<string | undefined> {
+    if (retry) {
+      await this.storage.delete(PREFIX + id);
+    } else {
+      const kept = await this.storage.get(PREFIX + id);
+      if (kept) return kept;
+    }
+    return vscode.window.showInputBox({ ...box, password: true, ignoreFocusOut: true });
   }
 
   async accepted(_kind: 'passphrase' | 'password', id: string, value: string): Promise<void> {
