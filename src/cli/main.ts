@@ -8,6 +8,7 @@ import { parseHosts } from '../core/hosts/hostsConfig';
 import { lineLogger } from '../core/log';
 import { type SecretPrompter, acceptUnknownKeys, refuseUnknownKeys } from '../core/ssh/auth';
 import { hostsCommand } from './hostsCommand';
+import { type SwarmArgs, UsageError, nodeCommand, nodesCommand, swarmCommand } from './swarmCommands';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -18,7 +19,16 @@ export interface CliIo {
 export const USAGE = `Usage: swarm-overlay [options] <command>
 
 Commands:
-  hosts                     Reachability, engine version and swarm state of every host
+  hosts                                   Reachability, engine version and swarm state of every host
+  swarm init <host> [--advertise-addr IP] [--data-path-port N] [--default-addr-pool CIDR]...
+  swarm join <host> --manager <host> [--as worker|manager]
+  swarm leave <host> [--force]
+  swarm tokens --via <host> [--reveal]    Join commands (tokens hidden unless --reveal)
+  swarm rotate-token worker|manager --via <host>
+  nodes --via <host>                      Nodes and quorum, read through a manager
+  node promote|demote|drain|pause|activate <node> --via <host>
+  node label <node> --via <host> --add k=v | --rm k
+  node rm <node> --via <host> [--force]   Remove a down node from the swarm
 
 Options:
   --hosts FILE              JSON array of hosts, as the setting swarmOverlay.hosts
@@ -35,7 +45,6 @@ Secrets come from ssh-agent (SSH_AUTH_SOCK) or from the environment:
 SWARM_OVERLAY_SSH_PASSPHRASE (key passphrase), SWARM_OVERLAY_SSH_PASSWORD (password).
 `;
 
-class UsageError extends ConfigError {}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -53,6 +62,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
+        via: { type: 'string' },
+        manager: { type: 'string' },
+        as: { type: 'string' },
+        force: { type: 'boolean' },
+        reveal: { type: 'boolean' },
+        'advertise-addr': { type: 'string' },
+        'data-path-port': { type: 'string' },
+        'default-addr-pool': { type: 'string', multiple: true },
+        add: { type: 'string', multiple: true },
+        rm: { type: 'string', multiple: true },
       },
     });
   } catch (err) {
@@ -86,10 +105,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       secrets: envSecrets(io.env),
       connectTimeoutMs,
     });
+    const swarmArgs: SwarmArgs = {
+      rest,
+      json: values.json === true,
+      via: values.via,
+      manager: values.manager,
+      as: values.as,
+      force: values.force === true,
+      reveal: values.reveal === true,
+      advertiseAddr: values['advertise-addr'],
+      dataPathPort: values['data-path-port'],
+      defaultAddrPool: values['default-addr-pool'] ?? [],
+      add: values.add ?? [],
+      rm: values.rm ?? [],
+    };
     switch (command) {
       case 'hosts':
         if (rest.length) throw new UsageError(`"hosts" takes no arguments (got "${rest.join(' ')}").`);
         return await hostsCommand(core, io, values.json === true);
+      case 'swarm':
+        return await swarmCommand(core, io, swarmArgs);
+      case 'nodes':
+        return await nodesCommand(core, io, swarmArgs);
+      case 'node':
+        return await nodeCommand(core, io, swarmArgs);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -97,8 +136,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`swarm-overlay: ${userMessage(err)}\n`);
     if (err instanceof UsageError) io.stderr(`\n${USAGE}`);
     if (values.json) io.stdout(JSON.stringify({ error: userMessage(err) }) + '\n');
-    // Anything that stops a command before it can check is a setup error.
-    return 2;
+    // Usage and setup problems are 2; a refused or failed operation is a failed check, 1.
+    return err instanceof ConfigError ? 2 : 1;
   } finally {
     core?.dispose();
   }

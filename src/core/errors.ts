@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'auth'
   | 'channel'
   | 'docker'
+  | 'refused'
   | 'cancelled';
 
 export class SwarmOverlayError extends Error {
@@ -100,4 +101,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** Cancellation test that also works across bundles (the extension loads the core separately). */
 export function isCancelled(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelled';
+}
+
+/** A request refused before anything was changed: bad input or a state that does not allow it. */
+export class Refused extends SwarmOverlayError {
+  constructor(message: string) {
+    super('refused', message);
+  }
 }

@@ -34,3 +34,23 @@ export interface HostStatus {
 }
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export type NodeRole = 'manager' | 'worker';
+export type NodeAvailability = 'active' | 'pause' | 'drain';
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: NodeRole;
+  availability: NodeAvailability;
+  /** ready, down, unknown, disconnected */
+  status: string;
+  statusMessage?: string;
+  /** Only for managers. */
+  managerStatus?: 'leader' | 'reachable' | 'unreachable' | 'unknown';
+  engineVersion: string;
+  address: string;
+  labels: Record<string, string>;
+  /** Index the Engine API needs for an update. */
+  version: number;
+}

@@ -1,0 +1,172 @@
+// Swarm membership: init, join (with a reachability check first), leave, join tokens.
+// Every check runs before anything is changed; join tokens are read from the manager and never shown
+// or logged unless asked for.
+import type { DockerHost } from '../docker/DockerHost';
+import { Refused } from '../errors';
+import type { Redactor } from '../log';
+import { hostStatus } from '../hosts/hostStatus';
+import type { HostStatus } from '../model';
+import { hostAddresses, routeSource, tcpReachable } from './hostNetwork';
+import { listNodes, managerUp } from './nodes';
+import { quorum } from './quorum';
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
+
+export interface InitOptions {
+  advertiseAddr: string;
+  dataPathPort?: number;
+  defaultAddrPool?: string[];
+  subnetSize?: number;
+}
+
+async function requireStatus(host: DockerHost): Promise<HostStatus> {
+  const s = await hostStatus(host);
+  if (!s.reachable) throw new Refused(`${host.name} cannot be used: ${s.error}`);
+  return s;
+}
+
+function describeMembership(name: string, s: HostStatus): string {
+  const role = s.swarm.isManager ? 'manager' : 'worker';
+  return `${name} is already in a swarm (${s.swarm.state}, as ${role}, node ${s.swarm.nodeId.slice(0, 12)}${s.swarm.clusterId ? `, cluster ${s.swarm.clusterId.slice(0, 12)}` : ''}); it must leave that swarm first.`;
+}
+
+export async function initSwarm(host: DockerHost, options: InitOptions, signal?: AbortSignal): Promise<string> {
+  const s = await requireStatus(host);
+  if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
+  if (!IPV4.test(options.advertiseAddr)) throw new Refused(`"${options.advertiseAddr}" is not an IPv4 address.`);
+  const addresses = await hostAddresses(host.ssh, signal);
+  if (!addresses.some((a) => a.address === options.advertiseAddr)) {
+    throw new Refused(
+      `${options.advertiseAddr} is not an address of ${host.name} (it has ${addresses.map((a) => `${a.address} on ${a.interface}`).join(', ') || 'no IPv4 address'}).`,
+    );
+  }
+  if (options.dataPathPort !== undefined && (!Number.isInteger(options.dataPathPort) || options.dataPathPort < 1024 || options.dataPathPort > 49151)) {
+    throw new Refused('The data-path port must be a whole number from 1024 to 49151 (the default is 4789).');
+  }
+  for (const pool of options.defaultAddrPool ?? []) {
+    if (!CIDR.test(pool)) throw new Refused(`The default address pool "${pool}" is not a CIDR such as 10.20.0.0/16.`);
+  }
+  const subnetSize = options.subnetSize ?? 24;
+  if (!Number.isInteger(subnetSize) || subnetSize < 8 || subnetSize > 29) throw new Refused('The subnet size must be from 8 to 29.');
+  const body: Record<string, unknown> = { ListenAddr: '0.0.0.0:2377', AdvertiseAddr: options.advertiseAddr };
+  if (options.dataPathPort) body.DataPathPort = options.dataPathPort;
+  if (options.defaultAddrPool?.length) {
+    body.DefaultAddrPool = options.defaultAddrPool;
+    body.SubnetSize = subnetSize;
+  }
+  const nodeId = await host.call('initialize a swarm', (d) => d.swarmInit(body) as Promise<string>);
+  return typeof nodeId === 'string' ? nodeId.replace(/"/g, '').trim() : '';
+}
+
+export interface JoinTokens {
+  worker: string;
+  manager: string;
+}
+
+/** Join tokens from a manager; registered with the redactor so no log line can carry them. */
+export async function joinTokens(manager: DockerHost, redactor: Redactor): Promise<JoinTokens> {
+  const swarm = await manager.call('read the join tokens (is it a manager?)', (d) =>
+    d.swarmInspect() as Promise<{ JoinTokens?: { Worker?: string; Manager?: string } }>,
+  );
+  const worker = swarm.JoinTokens?.Worker ?? '';
+  const mgr = swarm.JoinTokens?.Manager ?? '';
+  redactor.add(worker);
+  redactor.add(mgr);
+  return { worker, manager: mgr };
+}
+
+export function maskToken(token: string): string {
+  // SWMTKN-1-<cluster CA digest>-<secret>: the secret part is what must not be shown.
+  const m = /^(SWMTKN-1-[0-9a-z]{4})[0-9a-z]*-[0-9a-z]+$/i.exec(token);
+  return m ? `${m[1]}…(hidden)` : '…(hidden)';
+}
+
+export async function rotateToken(manager: DockerHost, which: 'worker' | 'manager'): Promise<void> {
+  await manager.call(`rotate the ${which} join token`, async (d) => {
+    const swarm = (await d.swarmInspect()) as { Version?: { Index?: number }; Spec?: unknown };
+    await d.swarmUpdate({
+      _query: {
+        version: swarm.Version?.Index ?? 0,
+        rotateWorkerToken: which === 'worker',
+        rotateManagerToken: which === 'manager',
+      },
+      _body: swarm.Spec,
+    });
+  });
+}
+
+export interface JoinPlan {
+  managerAddr: string;
+  advertiseAddr: string;
+}
+
+/** Joins `host` to the swarm `manager` manages, after checking everything that can be checked. */
+export async function joinSwarm(
+  host: DockerHost,
+  manager: DockerHost,
+  role: 'worker' | 'manager',
+  redactor: Redactor,
+  signal?: AbortSignal,
+): Promise<JoinPlan> {
+  if (host.name === manager.name) throw new Refused(`${host.name} cannot join through itself: pick a manager of another host.`);
+  const [s, m] = await Promise.all([requireStatus(host), requireStatus(manager)]);
+  if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
+  if (m.swarm.state !== 'active' || !m.swarm.isManager) {
+    throw new Refused(`${manager.name} is not a manager of a swarm (swarm ${m.swarm.state}${m.swarm.state === 'active' ? ', worker' : ''}).`);
+  }
+  const info = (await manager.call('read its swarm address', (d) => d.info())) as { Swarm?: { NodeAddr?: string } };
+  const managerAddr = info.Swarm?.NodeAddr;
+  if (!managerAddr) throw new Refused(`${manager.name} does not report its swarm address.`);
+  if (role === 'manager') {
+    const nodes = await listNodes(manager);
+    const q = quorum(nodes.filter((n) => n.role === 'manager').length, nodes.filter(managerUp).length);
+    if (!q.hasQuorum) throw new Refused(q.warnings[0]!);
+  }
+  const reach = await tcpReachable(host.ssh, managerAddr, 2377, 5000, signal);
+  if (!reach.ok) {
+    throw new Refused(
+      `${host.name} cannot reach the manager ${manager.name} at ${managerAddr}:2377/tcp (${reach.reason}); nothing was changed. ` +
+        'Open 2377/tcp to managers, and 7946/tcp+udp and 4789/udp between all swarm hosts.',
+    );
+  }
+  const advertiseAddr = await routeSource(host.ssh, managerAddr, signal);
+  if (!advertiseAddr) throw new Refused(`${host.name} has no route to ${managerAddr}.`);
+  const tokens = await joinTokens(manager, redactor);
+  await host.call(`join the swarm of ${manager.name}`, (d) =>
+    d.swarmJoin({
+      ListenAddr: '0.0.0.0:2377',
+      AdvertiseAddr: advertiseAddr,
+      RemoteAddrs: [`${managerAddr}:2377`],
+      JoinToken: role === 'manager' ? tokens.manager : tokens.worker,
+    }),
+  );
+  return { managerAddr, advertiseAddr };
+}
+
+/** Sentences on what leaving does; `blocked` when it must not go ahead without force. */
+export async function leaveImpact(host: DockerHost): Promise<{ blocked: boolean; warnings: string[] }> {
+  const s = await requireStatus(host);
+  if (s.swarm.state === 'inactive') throw new Refused(`${host.name} is not in a swarm.`);
+  if (!s.swarm.isManager) return { blocked: false, warnings: [] };
+  const nodes = await listNodes(host).catch(() => []);
+  const managers = nodes.filter((n) => n.role === 'manager').length || 1;
+  const warnings = [`${host.name} is a manager: leaving removes it from the Raft quorum without demoting it first.`];
+  if (managers === 1) warnings.push('It is the last manager: the swarm and all its state (services, networks, secrets) are lost.');
+  else {
+    const after = quorum(managers, managers - 1);
+    warnings.push(
+      after.hasQuorum
+        ? `Until the node is removed, the swarm counts it as an unreachable manager: ${after.warnings[0] ?? ''}`.trim()
+        : `The swarm would lose quorum (${managers - 1} of ${managers} managers left, ${after.majority} needed).`,
+      'Demoting it first and then leaving keeps the swarm healthy.',
+    );
+  }
+  return { blocked: true, warnings };
+}
+
+export async function leaveSwarm(host: DockerHost, force: boolean): Promise<void> {
+  const impact = await leaveImpact(host);
+  if (impact.blocked && !force) throw new Refused(`${impact.warnings.join(' ')} Use force to leave anyway.`);
+  await host.call('leave the swarm', (d) => d.swarmLeave({ force }));
+}
