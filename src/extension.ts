@@ -1,29 +1,37 @@
-// Activation registers the view and the commands only; the SSH/Docker transport loads on first use.
+// Activation registers the views and the commands only; the SSH/Docker transport loads on first use.
 import * as vscode from 'vscode';
+import { ClusterState } from './vscode/ClusterState';
+import { registerCommands } from './vscode/commands/registerCommands';
 import { CoreService } from './vscode/platform/CoreService';
 import { SECTION, readSettings } from './vscode/platform/settings';
-import { registerCommands } from './vscode/commands/registerCommands';
 import { HostsTreeProvider } from './vscode/tree/HostsTreeProvider';
+import { SwarmTreeProvider } from './vscode/tree/SwarmTreeProvider';
 import { VisibleRefresher } from './vscode/tree/VisibleRefresher';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Swarm Overlay', { log: true });
   const core = new CoreService(context, log);
-  const tree = new HostsTreeProvider(core, log);
-  const view = vscode.window.createTreeView('swarmOverlay.hosts', { treeDataProvider: tree, showCollapseAll: false });
-  const refresher = new VisibleRefresher(view, () => tree.refresh(), () => readSettings().refreshIntervalMs);
+  const state = new ClusterState(core, log);
+  const hostsTree = new HostsTreeProvider(core, state);
+  const swarmTree = new SwarmTreeProvider(core, state);
+  const hostsView = vscode.window.createTreeView('swarmOverlay.hosts', { treeDataProvider: hostsTree });
+  const swarmView = vscode.window.createTreeView('swarmOverlay.swarm', { treeDataProvider: swarmTree, showCollapseAll: true });
+  const interval = () => readSettings().refreshIntervalMs;
   context.subscriptions.push(
     log,
     core,
-    tree,
-    view,
-    refresher,
-    ...registerCommands(log, core, tree),
+    state,
+    hostsTree,
+    swarmTree,
+    hostsView,
+    swarmView,
+    new VisibleRefresher([hostsView, swarmView], () => state.refresh(), interval),
+    ...registerCommands(log, core, state),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SECTION)) tree.reloadConfig();
+      if (e.affectsConfiguration(SECTION)) void state.refresh();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.reloadConfig()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void state.refresh()),
   );
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }

@@ -1,6 +1,7 @@
 // The Docker Hosts view: one item per configured host with its state, engine and swarm membership.
 import * as vscode from 'vscode';
 import type { HostStatus } from '../../core/model';
+import type { ClusterState } from '../ClusterState';
 import type { CoreService } from '../platform/CoreService';
 
 export class HostNode extends vscode.TreeItem {
@@ -60,36 +61,13 @@ function escape(text: string): string {
 export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private statuses = new Map<string, HostStatus>();
-  private loading: Promise<void> | undefined;
+  private readonly subscription: vscode.Disposable;
 
   constructor(
     private readonly core: CoreService,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  /** Reads every host's status again (one read at a time; calls during a read share it). */
-  refresh(): Promise<void> {
-    this.loading ??= (async () => {
-      const started = Date.now();
-      try {
-        const statuses = await this.core.get().hosts.statusAll();
-        this.statuses = new Map(statuses.map((s) => [s.name, s]));
-        this.log.debug(`tree: ${statuses.length} host(s) read in ${Date.now() - started} ms`);
-      } catch (err) {
-        this.log.error(`tree: refresh failed: ${String(err)}`);
-      } finally {
-        this.loading = undefined;
-        this.changed.fire(undefined);
-      }
-    })();
-    return this.loading;
-  }
-
-  /** Forgets statuses of hosts no longer configured and shows new ones as connecting. */
-  reloadConfig(): void {
-    this.changed.fire(undefined);
-    void this.refresh();
+    private readonly state: ClusterState,
+  ) {
+    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -99,14 +77,15 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   getChildren(node?: Node): Node[] {
     if (node) return [];
     const hosts = this.core.hosts();
-    if (hosts.length > 0 && this.statuses.size === 0 && !this.loading) void this.refresh();
+    if (hosts.length > 0 && !this.state.loaded) void this.state.refresh();
     const items: Node[] = hosts.map(
-      (h) => new HostNode(h.name, `${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}`, this.statuses.get(h.name)),
+      (h) => new HostNode(h.name, `${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}`, this.state.statuses.get(h.name)),
     );
     return [...items, ...this.core.problems.map((p) => new MessageNode(p))];
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changed.dispose();
   }
 }

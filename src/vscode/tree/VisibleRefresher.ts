@@ -1,29 +1,33 @@
-// Refreshes a view on an interval, only while it is visible: nothing is polled for a hidden view.
+// Refreshes on an interval only while at least one of the views is visible: nothing is polled for
+// hidden views. Becoming visible refreshes at once.
 import type * as vscode from 'vscode';
 
 export class VisibleRefresher {
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
+  private wasVisible = false;
 
   constructor(
-    private readonly view: vscode.TreeView<unknown>,
+    private readonly views: vscode.TreeView<unknown>[],
     private readonly refresh: () => Promise<void>,
     private readonly intervalMs: () => number,
   ) {
-    this.subscription = view.onDidChangeVisibility(() => this.update());
+    this.subscriptions = views.map((v) => v.onDidChangeVisibility(() => this.update()));
     this.update();
   }
 
   private update(): void {
+    const visible = this.views.some((v) => v.visible);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const ms = this.intervalMs();
-    if (this.view.visible && ms > 0) this.timer = setInterval(() => void this.refresh(), ms);
-    if (this.view.visible) void this.refresh();
+    if (visible && ms > 0) this.timer = setInterval(() => void this.refresh(), ms);
+    if (visible && !this.wasVisible) void this.refresh();
+    this.wasVisible = visible;
   }
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
   }
 }

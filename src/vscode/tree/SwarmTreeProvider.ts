@@ -1,0 +1,143 @@
+// The Swarm view: each swarm among the configured hosts (by cluster id, never mixed), its quorum
+// line and warnings, and its nodes; then the reachable hosts that are in no swarm.
+import * as vscode from 'vscode';
+import type { SwarmNode } from '../../core/model';
+import type { SwarmOverview } from '../../core/swarm/swarmOverview';
+import type { ClusterState } from '../ClusterState';
+import type { CoreService } from '../platform/CoreService';
+
+export class SwarmItem extends vscode.TreeItem {
+  constructor(
+    readonly swarm: SwarmOverview,
+    quorumText: string | undefined,
+  ) {
+    const short = swarm.clusterId ? swarm.clusterId.slice(0, 12) : 'unknown swarm';
+    super(`Swarm ${short}`, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `swarm/${swarm.clusterId || 'orphans'}`;
+    const warnings = [...(swarm.quorum?.warnings ?? []), ...(swarm.error ? [swarm.error] : [])];
+    const serious = swarm.error !== undefined || swarm.quorum?.hasQuorum === false || (swarm.quorum?.managers ?? 0) % 2 === 0 || (swarm.quorum?.reachableManagers ?? 0) < (swarm.quorum?.managers ?? 0);
+    this.description = quorumText ?? swarm.error ?? '';
+    this.iconPath = serious
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(swarm.quorum?.hasQuorum === false || swarm.error ? 'errorForeground' : 'problemsWarningIcon.foreground'))
+      : new vscode.ThemeIcon('organization');
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**Swarm** \`${swarm.clusterId || '?'}\`\n\n`);
+    if (quorumText) md.appendMarkdown(`${quorumText}\n\n`);
+    if (swarm.via) md.appendMarkdown(`Read through ${swarm.via}\n\n`);
+    for (const w of warnings) md.appendMarkdown(`- ${w}\n`);
+    this.tooltip = md;
+    this.contextValue = swarm.via ? 'swarm.managed' : 'swarm.unmanaged';
+  }
+}
+
+export class NodeItem extends vscode.TreeItem {
+  constructor(
+    readonly node: SwarmNode,
+    /** The configured host to act through (a manager of this swarm). */
+    readonly via: string,
+    /** The configured host this node is, if any. */
+    readonly hostName: string | undefined,
+    clusterId: string,
+  ) {
+    super(node.hostname || node.id.slice(0, 12), vscode.TreeItemCollapsibleState.None);
+    this.id = `${clusterId}/node/${node.id}`;
+    const parts = [node.role, node.managerStatus, node.availability, node.status].filter((p) => p && p !== 'active' && p !== 'ready');
+    this.description = [node.role, ...parts.slice(1)].join(' · ');
+    const bad = node.status !== 'ready' || node.managerStatus === 'unreachable';
+    const icon = node.managerStatus === 'leader' ? 'star-full' : node.role === 'manager' ? 'server-process' : 'server';
+    this.iconPath = new vscode.ThemeIcon(
+      bad ? 'debug-disconnect' : icon,
+      new vscode.ThemeColor(bad ? 'errorForeground' : node.availability !== 'active' ? 'problemsWarningIcon.foreground' : 'testing.iconPassed'),
+    );
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${node.hostname}** ${hostName && hostName !== node.hostname ? `(host ${hostName})` : ''}\n\n`);
+    md.appendMarkdown(`| | |\n|---|---|\n`);
+    const rows: Array<[string, string]> = [
+      ['Role', node.role],
+      ['Manager status', node.managerStatus ?? '–'],
+      ['Availability', node.availability],
+      ['Status', `${node.status}${node.statusMessage ? ` (${node.statusMessage})` : ''}`],
+      ['Engine', node.engineVersion],
+      ['Address', node.address],
+      ['Node ID', node.id],
+      ['Labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '–'],
+    ];
+    for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${v.replace(/\|/g, '\\|')} |\n`);
+    this.tooltip = md;
+    this.contextValue = `node.${node.role}.${node.availability}.${node.status}${Object.keys(node.labels).length ? '.labelled' : ''}${hostName ? '.host' : ''}`;
+  }
+}
+
+export class StandaloneItem extends vscode.TreeItem {
+  constructor(
+    readonly hostName: string,
+    orphan = false,
+  ) {
+    super(hostName, vscode.TreeItemCollapsibleState.None);
+    this.id = `${orphan ? 'orphan' : 'standalone'}/${hostName}`;
+    this.description = orphan ? 'managers not configured' : 'not in a swarm';
+    this.iconPath = new vscode.ThemeIcon('vm-outline');
+    this.tooltip = orphan
+      ? `${hostName} is in a swarm none of whose managers is configured here: add a manager as a host to see its nodes.`
+      : `${hostName} is in no swarm: right-click to initialize one or join one.`;
+    this.contextValue = orphan ? 'swarmHost.orphan' : 'swarmHost.inactive';
+  }
+}
+
+class GroupItem extends vscode.TreeItem {
+  constructor(
+    label: string,
+    readonly children: vscode.TreeItem[],
+  ) {
+    super(label, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `group/${label}`;
+    this.iconPath = new vscode.ThemeIcon('vm-outline');
+    this.contextValue = 'group';
+  }
+}
+
+type Item = SwarmItem | NodeItem | StandaloneItem | GroupItem;
+
+export class SwarmTreeProvider implements vscode.TreeDataProvider<Item>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Item | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly core: CoreService,
+    private readonly state: ClusterState,
+  ) {
+    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(item: Item): vscode.TreeItem {
+    return item;
+  }
+
+  getChildren(item?: Item): Item[] {
+    if (item instanceof SwarmItem) {
+      const s = item.swarm;
+      if (!s.via) {
+        return Object.values(s.hostOfNode).map((name) => new StandaloneItem(name, true));
+      }
+      return s.nodes.map((n) => new NodeItem(n, s.via!, s.hostOfNode[n.id], s.clusterId));
+    }
+    if (item instanceof GroupItem) return item.children as Item[];
+    if (item) return [];
+    if (!this.state.loaded) {
+      void this.state.refresh();
+      return [];
+    }
+    const api = this.core.module();
+    const out: Item[] = this.state.swarms.swarms.map((s) => new SwarmItem(s, s.quorum ? api.quorumLine(s.quorum) : undefined));
+    if (this.state.swarms.standalone.length) {
+      out.push(new GroupItem('Not in a swarm', this.state.swarms.standalone.map((n) => new StandaloneItem(n))));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

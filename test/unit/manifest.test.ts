@@ -1,0 +1,32 @@
+// The manifest and the code agree: every contributed command is registered, has a category and an
+// id of the form swarmOverlay.<area>.<verb>; every menu entry names a contributed command.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+
+const root = path.resolve(__dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const registered = [...readFileSync(path.join(root, 'src/vscode/commands/registerCommands.ts'), 'utf8').matchAll(/cmd\('([^']+)'/g)].map((m) => m[1]);
+
+test('contributed and registered commands match, each with a category', () => {
+  const contributed: Array<{ command: string; category?: string; title: string }> = pkg.contributes.commands;
+  assert.deepEqual(contributed.map((c) => c.command).sort(), [...registered].sort());
+  for (const c of contributed) {
+    assert.match(c.command, /^swarmOverlay\.[a-z]+\.[a-zA-Z]+$/);
+    assert.equal(c.category, 'Swarm Overlay', c.command);
+  }
+});
+
+test('menus only name contributed commands and known views', () => {
+  const ids = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  const views = new Set(pkg.contributes.views.swarmOverlay.map((v: { id: string }) => v.id));
+  for (const [menu, entries] of Object.entries(pkg.contributes.menus) as Array<[string, Array<{ command: string; when?: string }>]>) {
+    for (const e of entries) {
+      assert.ok(ids.has(e.command), `${menu}: ${e.command}`);
+      for (const v of e.when?.match(/swarmOverlay\.(hosts|swarm)\b(?!\.)/g) ?? []) assert.ok(views.has(v), `${menu}: view ${v}`);
+    }
+  }
+  assert.deepEqual(pkg.activationEvents, []);
+  assert.equal(pkg.main, './dist/extension.js');
+});
