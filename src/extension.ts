@@ -5,6 +5,7 @@ import { registerCommands } from './vscode/commands/registerCommands';
 import { CoreService } from './vscode/platform/CoreService';
 import { SECTION, readSettings } from './vscode/platform/settings';
 import { HostsTreeProvider } from './vscode/tree/HostsTreeProvider';
+import { NetworksTreeProvider } from './vscode/tree/NetworksTreeProvider';
 import { SwarmTreeProvider } from './vscode/tree/SwarmTreeProvider';
 import { VisibleRefresher } from './vscode/tree/VisibleRefresher';
 
@@ -17,6 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const swarmTree = new SwarmTreeProvider(core, state);
   const hostsView = vscode.window.createTreeView('swarmOverlay.hosts', { treeDataProvider: hostsTree });
   const swarmView = vscode.window.createTreeView('swarmOverlay.swarm', { treeDataProvider: swarmTree, showCollapseAll: true });
+  const networksTree = new NetworksTreeProvider(core, state);
+  const networksView = vscode.window.createTreeView('swarmOverlay.networks', { treeDataProvider: networksTree, showCollapseAll: true });
   const interval = () => readSettings().refreshIntervalMs;
   context.subscriptions.push(
     log,
@@ -26,8 +29,10 @@ export function activate(context: vscode.ExtensionContext): void {
     swarmTree,
     hostsView,
     swarmView,
-    new VisibleRefresher([hostsView, swarmView], () => state.refresh(), interval),
-    ...registerCommands(log, core, state),
+    networksTree,
+    networksView,
+    new VisibleRefresher([hostsView, swarmView, networksView], () => state.refresh(), interval),
+    ...registerCommands(log, core, state, { tree: networksTree, view: networksView as vscode.TreeView<unknown> }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) void state.refresh();
     }),

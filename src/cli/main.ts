@@ -8,7 +8,8 @@ import { parseHosts } from '../core/hosts/hostsConfig';
 import { lineLogger } from '../core/log';
 import { type SecretPrompter, acceptUnknownKeys, refuseUnknownKeys } from '../core/ssh/auth';
 import { hostsCommand } from './hostsCommand';
-import { type SwarmArgs, UsageError, nodeCommand, nodesCommand, swarmCommand } from './swarmCommands';
+import { type NetworkArgs, networkCommand, portsCommand } from './networkCommands';
+import { UsageError, nodeCommand, nodesCommand, swarmCommand } from './swarmCommands';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -29,6 +30,11 @@ Commands:
   node promote|demote|drain|pause|activate <node> --via <host>
   node label <node> --via <host> --add k=v | --rm k
   node rm <node> --via <host> [--force]   Remove a down node from the swarm
+  network ls --via <host>
+  network create <name> --via <host> [--attachable] [--encrypted] [--internal] [--subnet CIDR]
+                 [--gateway IP] [--ip-range CIDR] [--mtu N] [--label k=v]...
+  network rm|inspect|members <name> --via <host>
+  ports --via <host>                      2377/tcp and 7946/tcp between the swarm's hosts
 
 Options:
   --hosts FILE              JSON array of hosts, as the setting swarmOverlay.hosts
@@ -72,6 +78,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'default-addr-pool': { type: 'string', multiple: true },
         add: { type: 'string', multiple: true },
         rm: { type: 'string', multiple: true },
+        attachable: { type: 'boolean' },
+        encrypted: { type: 'boolean' },
+        internal: { type: 'boolean' },
+        subnet: { type: 'string' },
+        gateway: { type: 'string' },
+        'ip-range': { type: 'string' },
+        mtu: { type: 'string' },
+        label: { type: 'string', multiple: true },
       },
     });
   } catch (err) {
@@ -105,7 +119,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       secrets: envSecrets(io.env),
       connectTimeoutMs,
     });
-    const swarmArgs: SwarmArgs = {
+    const swarmArgs: NetworkArgs = {
       rest,
       json: values.json === true,
       via: values.via,
@@ -118,6 +132,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       defaultAddrPool: values['default-addr-pool'] ?? [],
       add: values.add ?? [],
       rm: values.rm ?? [],
+      attachable: values.attachable === true,
+      encrypted: values.encrypted === true,
+      internal: values.internal === true,
+      subnet: values.subnet,
+      gateway: values.gateway,
+      ipRange: values['ip-range'],
+      mtu: values.mtu,
+      label: values.label ?? [],
     };
     switch (command) {
       case 'hosts':
@@ -129,6 +151,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await nodesCommand(core, io, swarmArgs);
       case 'node':
         return await nodeCommand(core, io, swarmArgs);
+      case 'network':
+        return await networkCommand(core, io, swarmArgs);
+      case 'ports':
+        return await portsCommand(core, io, swarmArgs);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

@@ -26,12 +26,12 @@ export interface SwarmArgs {
 
 export class UsageError extends ConfigError {}
 
-function need<T>(value: T | undefined, what: string): T {
+export function need<T>(value: T | undefined, what: string): T {
   if (value === undefined || value === '') throw new UsageError(`${what} is required.`);
   return value;
 }
 
-function out(io: CliIo, json: boolean, doc: unknown, text: string): void {
+export function out(io: CliIo, json: boolean, doc: unknown, text: string): void {
   io.stdout(json ? JSON.stringify(doc, null, 2) + '\n' : text.endsWith('\n') ? text : text + '\n');
 }
 

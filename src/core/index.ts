@@ -10,3 +10,7 @@ export { listNodes, findNode } from './swarm/nodes';
 export { hostAddresses } from './swarm/hostNetwork';
 export { quorum, quorumLine } from './swarm/quorum';
 export { swarmOverview, type SwarmOverview, type SwarmsView } from './swarm/swarmOverview';
+export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetwork, usedRanges, type NetworkSummary, type NetworkMember } from './networks/overlayNetworks';
+export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem, optionProblems, type OverlayOptions } from './networks/createOptions';
+export { parseCidr } from './networks/cidr';
+export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';

@@ -24,7 +24,7 @@ test('menus only name contributed commands and known views', () => {
   for (const [menu, entries] of Object.entries(pkg.contributes.menus) as Array<[string, Array<{ command: string; when?: string }>]>) {
     for (const e of entries) {
       assert.ok(ids.has(e.command), `${menu}: ${e.command}`);
-      for (const v of e.when?.match(/swarmOverlay\.(hosts|swarm)\b(?!\.)/g) ?? []) assert.ok(views.has(v), `${menu}: view ${v}`);
+      for (const v of e.when?.match(/swarmOverlay\.(hosts|swarm|networks)\b(?!\.)/g) ?? []) assert.ok(views.has(v), `${menu}: view ${v}`);
     }
   }
   assert.deepEqual(pkg.activationEvents, []);

@@ -4,8 +4,9 @@ import { Refused } from '../errors';
 import type { NodeAvailability, NodeRole, SwarmNode } from '../model';
 import { findNode, listNodes, type NodeAnswer } from './nodes';
 import { managerChangeWarnings } from './quorum';
+import { parseLabels } from '../labels';
 
-const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
+export { parseLabels };
 
 export type NodeChange =
   | { kind: 'role'; role: NodeRole }
@@ -23,20 +24,6 @@ export function roleChangeWarnings(nodes: SwarmNode[], node: SwarmNode, role: No
     throw new Refused(`${node.hostname} is ${node.status}: only a ready node can be promoted.`);
   }
   return managerChangeWarnings(managers, role === 'manager' ? managers + 1 : managers - 1);
-}
-
-/** Parses "k=v" pairs; one sentence for the first bad one. */
-export function parseLabels(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const i = pair.indexOf('=');
-    const key = i < 0 ? pair : pair.slice(0, i);
-    if (!LABEL_KEY.test(key)) throw new Refused(`"${key}" is not a label key: use letters, digits, '.', '_', '/' or '-'.`);
-    const value = i < 0 ? '' : pair.slice(i + 1);
-    if (/[\0\n\r]/.test(value) || value.length > 4096) throw new Refused(`The value of label "${key}" has control characters or is too long.`);
-    out[key] = value;
-  }
-  return out;
 }
 
 export async function changeNode(via: DockerHost, ref: string, change: NodeChange): Promise<SwarmNode> {

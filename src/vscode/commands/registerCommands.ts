@@ -6,15 +6,19 @@ import type { HostNode } from '../tree/HostsTreeProvider';
 import { addHost } from './addHost';
 import { registerCommand } from './registerCommand';
 import { removeHost } from './removeHost';
+import * as net from './networks/networkCommands';
 import * as swarm from './swarm/swarmCommands';
+import type { NetworkItem, NetworksTreeProvider } from '../tree/NetworksTreeProvider';
 
 export function registerCommands(
   log: vscode.LogOutputChannel,
   core: CoreService,
   state: ClusterState,
+  networks: { tree: NetworksTreeProvider; view: vscode.TreeView<unknown> },
 ): vscode.Disposable[] {
   const refresh = () => void state.refresh();
   const deps = { core, state };
+  const netDeps = { core, state, ...networks };
   const cmd = (id: string, handler: (...args: never[]) => unknown) => registerCommand(log, id, handler);
   return [
     cmd('swarmOverlay.hosts.add', () => addHost(core, refresh)),
@@ -40,5 +44,10 @@ export function registerCommands(
     cmd('swarmOverlay.node.addLabel', (arg?: swarm.NodeArg) => swarm.addLabelCommand(deps, arg)),
     cmd('swarmOverlay.node.removeLabel', (arg?: swarm.NodeArg) => swarm.removeLabelCommand(deps, arg)),
     cmd('swarmOverlay.node.remove', (arg?: swarm.NodeArg) => swarm.removeNodeCommand(deps, arg)),
+    cmd('swarmOverlay.network.create', (arg?: net.SwarmArg) => net.createOverlayNetworkCommand(netDeps, arg)),
+    cmd('swarmOverlay.network.remove', (arg?: NetworkItem) => net.removeNetworkCommand(netDeps, arg)),
+    cmd('swarmOverlay.network.inspect', (arg?: NetworkItem) => net.inspectNetworkCommand(netDeps, arg)),
+    cmd('swarmOverlay.network.refresh', () => networks.tree.refresh()),
+    cmd('swarmOverlay.swarm.checkPorts', (arg?: net.SwarmArg) => net.checkPortsCommand(netDeps, arg)),
   ];
 }

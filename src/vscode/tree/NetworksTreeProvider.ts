@@ -1,0 +1,156 @@
+// The Networks view: for each swarm its networks (custom overlays first, Docker's own collapsed in a
+// group), for each host its local networks; under an overlay its options and its members across
+// every reachable host of the swarm. Children are read when expanded.
+import * as vscode from 'vscode';
+import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
+import type { ClusterState } from '../ClusterState';
+import type { CoreService } from '../platform/CoreService';
+
+export type Scope = { kind: 'swarm'; id: string; via: string; label: string } | { kind: 'host'; host: string };
+
+export class ScopeItem extends vscode.TreeItem {
+  constructor(readonly scope: Scope) {
+    super(scope.kind === 'swarm' ? scope.label : scope.host, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = scope.kind === 'swarm' ? `swarm/${scope.id}/networks` : `${scope.host}/networks`;
+    this.iconPath = new vscode.ThemeIcon(scope.kind === 'swarm' ? 'organization' : 'vm');
+    this.description = scope.kind === 'swarm' ? `via ${scope.via}` : 'local networks';
+    this.contextValue = scope.kind === 'swarm' ? 'networks.swarm' : 'networks.host';
+  }
+}
+
+export class NetworkItem extends vscode.TreeItem {
+  constructor(
+    readonly network: NetworkSummary,
+    readonly scope: Scope,
+  ) {
+    const custom = network.driver === 'overlay' && !network.builtIn;
+    super(network.name, custom ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const owner = scope.kind === 'swarm' ? `swarm/${scope.id}` : scope.host;
+    this.id = `${owner}/network/${network.id}`;
+    const flags = [network.attachable && 'attachable', network.encrypted && 'encrypted', network.internal && 'internal'].filter(Boolean);
+    this.description = [`${network.driver} · ${network.scope}`, network.subnets.map((s) => s.subnet).join(', '), ...flags].filter(Boolean).join(' · ');
+    this.iconPath = new vscode.ThemeIcon(network.builtIn ? 'lock-small' : custom ? 'type-hierarchy' : 'symbol-interface');
+    this.contextValue = `network.${network.driver}.${network.builtIn ? 'builtin' : 'custom'}${network.attachable ? '.attachable' : ''}`;
+    this.tooltip = new vscode.MarkdownString(`**${network.name}** \`${network.id.slice(0, 12)}\`\n\n${network.driver}, ${network.scope} scope${network.builtIn ? ', Docker\'s own network' : ''}`);
+  }
+}
+
+class InfoItem extends vscode.TreeItem {
+  constructor(id: string, label: string, description: string, icon: string, tooltip?: string) {
+    super(label, vscode.TreeItemCollapsibleState.None);
+    this.id = id;
+    this.description = description;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.tooltip = tooltip;
+    this.contextValue = 'network.info';
+  }
+}
+
+class GroupItem extends vscode.TreeItem {
+  constructor(
+    id: string,
+    label: string,
+    readonly load: () => Promise<vscode.TreeItem[]>,
+    collapsed: boolean,
+    icon: string,
+  ) {
+    super(label, collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    this.id = id;
+    this.iconPath = new vscode.ThemeIcon(icon);
+    this.contextValue = 'network.group';
+  }
+}
+
+type Item = ScopeItem | NetworkItem | InfoItem | GroupItem;
+
+export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const items = [
+    new InfoItem(`${idPrefix}/attachable`, 'attachable', yes(n.attachable), 'plug', 'Standalone containers can join it (the connectivity matrix needs this).'),
+    new InfoItem(`${idPrefix}/encrypted`, 'encrypted', yes(n.encrypted), n.encrypted ? 'lock' : 'unlock', 'IPsec (ESP) between nodes; not supported on Windows hosts.'),
+    new InfoItem(`${idPrefix}/internal`, 'internal', yes(n.internal), 'shield', 'No route to the outside world.'),
+  ];
+  n.subnets.forEach((s, i) =>
+    items.push(new InfoItem(`${idPrefix}/subnet${i}`, 'subnet', `${s.subnet}${s.gateway ? ` · gateway ${s.gateway}` : ''}${s.ipRange ? ` · range ${s.ipRange}` : ''}`, 'symbol-numeric')),
+  );
+  items.push(new InfoItem(`${idPrefix}/mtu`, 'MTU', n.mtu ? String(n.mtu) : 'default', 'arrow-both'));
+  return items;
+}
+
+export class NetworksTreeProvider implements vscode.TreeDataProvider<Item>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<Item | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+  private readonly parents = new Map<string, Item>();
+
+  constructor(
+    private readonly core: CoreService,
+    private readonly state: ClusterState,
+  ) {
+    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(item: Item): vscode.TreeItem {
+    return item;
+  }
+
+  getParent(item: Item): Item | undefined {
+    return item.id ? this.parents.get(item.id) : undefined;
+  }
+
+  private remember(parent: Item | undefined, children: Item[]): Item[] {
+    for (const c of children) if (c.id && parent) this.parents.set(c.id, parent);
+    return children;
+  }
+
+  async getChildren(item?: Item): Promise<Item[]> {
+    return this.remember(item, await this.children(item));
+  }
+
+  private async children(item?: Item): Promise<Item[]> {
+    if (!item) {
+      if (!this.state.loaded) await this.state.refresh();
+      const swarms: Item[] = this.state.swarms.swarms
+        .filter((s) => s.via)
+        .map((s) => new ScopeItem({ kind: 'swarm', id: s.clusterId, via: s.via!, label: `Swarm ${s.clusterId.slice(0, 12)}` }));
+      const hosts = [...this.state.statuses.values()].filter((s) => s.reachable).map((s) => new ScopeItem({ kind: 'host', host: s.name }));
+      return [...swarms, ...hosts];
+    }
+    if (item instanceof ScopeItem) {
+      const scope = item.scope;
+      const via = scope.kind === 'swarm' ? scope.via : scope.host;
+      const all = await this.core.module().listNetworks(this.core.get().hosts.get(via));
+      const mine = all.filter((n) => (scope.kind === 'swarm' ? n.scope === 'swarm' : n.scope !== 'swarm'));
+      const custom = mine.filter((n) => !n.builtIn).map((n) => new NetworkItem(n, scope));
+      const builtIn = mine.filter((n) => n.builtIn);
+      if (builtIn.length === 0) return custom;
+      const group = new GroupItem(`${item.id}/builtin`, "Docker's own networks", async () => builtIn.map((n) => new NetworkItem(n, scope)), true, 'lock-small');
+      return [...custom, group];
+    }
+    if (item instanceof GroupItem) return this.remember(item, (await item.load()) as Item[]);
+    if (item instanceof NetworkItem) {
+      const n = item.network;
+      const members = new GroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
+      return [...optionItems(n, item.id!), members];
+    }
+    return [];
+  }
+
+  private async members(item: NetworkItem): Promise<vscode.TreeItem[]> {
+    const scope = item.scope;
+    const core = this.core.get();
+    const names = scope.kind === 'swarm' ? (await this.core.module().swarmHosts(core.hosts, core.hosts.get(scope.via))).map((h) => h.name) : [scope.host];
+    const list: NetworkMember[] = await this.core.module().networkMembers(core.hosts, names, item.network.name);
+    if (list.length === 0) return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
+    return list.map((m) => new InfoItem(`${item.id}/members/${m.host}/${m.container}`, m.container, `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`, 'package'));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
