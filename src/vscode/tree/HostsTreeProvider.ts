@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { HostStatus } from '../../core/model';
 import type { ClusterState } from '../ClusterState';
+import { StateTreeProvider } from './StateTreeProvider';
 import type { CoreService } from '../platform/CoreService';
 
 export class HostNode extends vscode.TreeItem {
@@ -58,20 +59,12 @@ function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
 }
 
-export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
-
+export class HostsTreeProvider extends StateTreeProvider<Node> {
   constructor(
     private readonly core: CoreService,
-    private readonly state: ClusterState,
+    state: ClusterState,
   ) {
-    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
-  }
-
-  getTreeItem(node: Node): vscode.TreeItem {
-    return node;
+    super(state);
   }
 
   getChildren(node?: Node): Node[] {
@@ -82,10 +75,5 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       (h) => new HostNode(h.name, `${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}`, this.state.statuses.get(h.name)),
     );
     return [...items, ...this.core.problems.map((p) => new MessageNode(p))];
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
 import type { ClusterState } from '../ClusterState';
+import { StateTreeProvider } from './StateTreeProvider';
 import type { CoreService } from '../platform/CoreService';
 
 export type Scope = { kind: 'swarm'; id: string; via: string; label: string } | { kind: 'host'; host: string };
@@ -77,21 +78,14 @@ export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
   return items;
 }
 
-export class NetworksTreeProvider implements vscode.TreeDataProvider<Item>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Item | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+export class NetworksTreeProvider extends StateTreeProvider<Item> {
   private readonly parents = new Map<string, Item>();
 
   constructor(
     private readonly core: CoreService,
-    private readonly state: ClusterState,
+    state: ClusterState,
   ) {
-    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
-  }
-
-  getTreeItem(item: Item): vscode.TreeItem {
-    return item;
+    super(state);
   }
 
   getParent(item: Item): Item | undefined {
@@ -143,14 +137,5 @@ export class NetworksTreeProvider implements vscode.TreeDataProvider<Item>, vsco
     const list: NetworkMember[] = await this.core.module().networkMembers(core.hosts, names, item.network.name);
     if (list.length === 0) return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
     return list.map((m) => new InfoItem(`${item.id}/members/${m.host}/${m.container}`, m.container, `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`, 'package'));
-  }
-
-  refresh(): void {
-    this.changed.fire(undefined);
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { SwarmNode } from '../../core/model';
 import type { SwarmOverview } from '../../core/swarm/swarmOverview';
 import type { ClusterState } from '../ClusterState';
+import { StateTreeProvider } from './StateTreeProvider';
 import type { CoreService } from '../platform/CoreService';
 
 export class SwarmItem extends vscode.TreeItem {
@@ -98,20 +99,12 @@ class GroupItem extends vscode.TreeItem {
 
 type Item = SwarmItem | NodeItem | StandaloneItem | GroupItem;
 
-export class SwarmTreeProvider implements vscode.TreeDataProvider<Item>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<Item | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
-
+export class SwarmTreeProvider extends StateTreeProvider<Item> {
   constructor(
     private readonly core: CoreService,
-    private readonly state: ClusterState,
+    state: ClusterState,
   ) {
-    this.subscription = state.onDidChange(() => this.changed.fire(undefined));
-  }
-
-  getTreeItem(item: Item): vscode.TreeItem {
-    return item;
+    super(state);
   }
 
   getChildren(item?: Item): Item[] {
@@ -134,10 +127,5 @@ export class SwarmTreeProvider implements vscode.TreeDataProvider<Item>, vscode.
       out.push(new GroupItem('Not in a swarm', this.state.swarms.standalone.map((n) => new StandaloneItem(n))));
     }
     return out;
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }
