@@ -8,6 +8,7 @@ import { parseHosts } from '../core/hosts/hostsConfig';
 import { lineLogger } from '../core/log';
 import { type SecretPrompter, acceptUnknownKeys, refuseUnknownKeys } from '../core/ssh/auth';
 import { hostsCommand } from './hostsCommand';
+import { matrixCommand } from './matrixCommand';
 import { type NetworkArgs, networkCommand, portsCommand } from './networkCommands';
 import { UsageError, nodeCommand, nodesCommand, swarmCommand } from './swarmCommands';
 
@@ -35,10 +36,14 @@ Commands:
                  [--gateway IP] [--ip-range CIDR] [--mtu N] [--label k=v]...
   network rm|inspect|members <name> --via <host>
   ports --via <host>                      2377/tcp and 7946/tcp between the swarm's hosts
+  matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG]
+                                          ping every pair of hosts over the network (probe
+                                          containers, always removed); exit 1 if any pair fails.
+                                          With matrix, give the hosts file as --hosts-file FILE.
 
 Options:
   --hosts FILE              JSON array of hosts, as the setting swarmOverlay.hosts
-                            (default: $SWARM_OVERLAY_HOSTS)
+  --hosts-file FILE         the same (default for both: $SWARM_OVERLAY_HOSTS)
   --ssh-config FILE         OpenSSH client config (default: ~/.ssh/config)
   --known-hosts FILE        known_hosts file (default: ~/.ssh/known_hosts)
   --accept-new-host-keys    Trust and record host keys not yet in known_hosts (refused otherwise)
@@ -61,6 +66,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       strict: true,
       options: {
         hosts: { type: 'string' },
+        'hosts-file': { type: 'string' },
+        image: { type: 'string' },
         'ssh-config': { type: 'string' },
         'known-hosts': { type: 'string' },
         'accept-new-host-keys': { type: 'boolean' },
@@ -101,8 +108,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let core: Core | undefined;
   try {
     if (!command) throw new UsageError('No command given.');
-    const hostsFile = values.hosts ?? io.env.SWARM_OVERLAY_HOSTS;
-    if (!hostsFile) throw new UsageError('No hosts: pass --hosts FILE or set SWARM_OVERLAY_HOSTS.');
+    // For `matrix`, --hosts is the list of hosts to probe; the hosts file then comes from --hosts-file.
+    const hostsFile = values['hosts-file'] ?? (command === 'matrix' ? undefined : values.hosts) ?? io.env.SWARM_OVERLAY_HOSTS;
+    if (!hostsFile) throw new UsageError(`No hosts: pass ${command === 'matrix' ? '--hosts-file' : '--hosts'} FILE or set SWARM_OVERLAY_HOSTS.`);
     const hosts = parseHosts(readJson(hostsFile), hostsFile);
     let connectTimeoutMs: number | undefined;
     if (values['connect-timeout'] !== undefined) {
@@ -155,6 +163,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await networkCommand(core, io, swarmArgs);
       case 'ports':
         return await portsCommand(core, io, swarmArgs);
+      case 'matrix':
+        return await matrixCommand(core, io, {
+          rest,
+          json: values.json === true,
+          via: values.via,
+          probeHosts: values.hosts,
+          image: values.image,
+        });
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

@@ -1,0 +1,65 @@
+// Plain-language diagnosis of a connectivity matrix, per pair and overall.
+import type { PingResult } from './pingOutput';
+
+export interface MatrixCell {
+  from: string;
+  to: string;
+  byName: PingResult;
+  byIp: PingResult;
+  large?: PingResult;
+  ok: boolean;
+  diagnosis?: string;
+}
+
+/** A host that could not take part, and why (unreachable, image missing, node down…). */
+export interface HostProblem {
+  host: string;
+  reason: string;
+}
+
+export function cellDiagnosis(c: Omit<MatrixCell, 'ok' | 'diagnosis'>, largeSize?: number): string | undefined {
+  if (c.byIp.ok && !c.byName.ok) {
+    return `${c.to} answers at its IP but not by name (${c.byName.error}): service discovery between the hosts is failing; check 7946/tcp+udp (gossip).`;
+  }
+  if (!c.byIp.ok) {
+    if (c.byIp.sent > 0 && c.byIp.received > 0) return `${c.byIp.lossPercent}% packet loss from ${c.from} to ${c.to}.`;
+    return `${c.from} cannot reach ${c.to} over the overlay (${c.byIp.error}).`;
+  }
+  if (c.large && !c.large.ok) {
+    return `Small packets pass from ${c.from} to ${c.to} but ${largeSize ?? 'large'}-byte ones do not: the path MTU is below the network's MTU; lower the overlay MTU or fix the underlay.`;
+  }
+  return undefined;
+}
+
+export function finishCell(c: Omit<MatrixCell, 'ok' | 'diagnosis'>, largeSize?: number): MatrixCell {
+  const ok = c.byName.ok && c.byIp.ok && (c.large?.ok ?? true);
+  return { ...c, ok, diagnosis: ok ? undefined : cellDiagnosis(c, largeSize) };
+}
+
+/** Overall findings, most telling first. */
+export function overallDiagnoses(hosts: string[], cells: MatrixCell[], problems: HostProblem[]): string[] {
+  const out: string[] = problems.map((p) => `${p.host} took no part: ${p.reason}`);
+  const live = hosts.filter((h) => !problems.some((p) => p.host === h));
+  const cross = cells.filter((c) => c.from !== c.to);
+  const isolated: string[] = [];
+  if (live.length >= 3) {
+    for (const h of live) {
+      const mine = cross.filter((c) => (c.from === h || c.to === h) && !problems.some((p) => p.host === c.from || p.host === c.to));
+      const others = cross.filter((c) => c.from !== h && c.to !== h);
+      const local = cells.find((c) => c.from === h && c.to === h);
+      if (mine.length > 0 && mine.every((c) => !c.byIp.ok) && others.some((c) => c.byIp.ok) && (local?.byIp.ok ?? true)) isolated.push(h);
+    }
+  }
+  for (const h of isolated) {
+    out.push(`Every overlay pair to and from ${h} fails while its local check passes and the other hosts reach each other: VXLAN traffic (4789/udp) to or from ${h} is blocked or mangled.`);
+  }
+  const rest = cross.filter((c) => !isolated.includes(c.from) && !isolated.includes(c.to));
+  const nameOnly = rest.filter((c) => c.byIp.ok && !c.byName.ok);
+  if (nameOnly.length) out.push(`${nameOnly.length} pair(s) reach each other by IP but not by name: service discovery (gossip, 7946/tcp+udp) is failing between those hosts.`);
+  const mtu = rest.filter((c) => c.byIp.ok && c.byName.ok && c.large && !c.large.ok);
+  if (mtu.length) out.push(`${mtu.length} pair(s) pass small packets but not large ones: an MTU problem on the path between the hosts.`);
+  const down = rest.filter((c) => !c.byIp.ok);
+  if (down.length && !isolated.length) out.push(`${down.length} pair(s) cannot reach each other over the overlay: check 4789/udp and 7946/tcp+udp between those hosts.`);
+  if (live.length === 1 && hosts.length > 1) out.push('Only one host took part, so nothing crossed the overlay.');
+  return out;
+}

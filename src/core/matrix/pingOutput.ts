@@ -1,0 +1,46 @@
+// Parsing of ping output as busybox and iputils print it. Odd or hostile output never throws: it
+// yields a failed result that carries the raw text.
+
+export interface PingResult {
+  ok: boolean;
+  sent: number;
+  received: number;
+  /** 0..100 */
+  lossPercent: number;
+  minMs?: number;
+  avgMs?: number;
+  maxMs?: number;
+  /** Why it failed, in plain words, when it did. */
+  error?: string;
+  raw: string;
+}
+
+const MAX_RAW = 4000;
+
+export function parsePing(raw: string, exitCode?: number): PingResult {
+  const text = raw.length > MAX_RAW ? raw.slice(0, MAX_RAW) + '…' : raw;
+  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(raw);
+  const rtt = /(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(raw);
+  const sent = stats ? Number(stats[1]) : 0;
+  const received = stats ? Math.min(Number(stats[2]), sent) : 0;
+  const lossPercent = sent > 0 ? Math.round(((sent - received) / sent) * 1000) / 10 : 100;
+  const out: PingResult = { ok: sent > 0 && received === sent, sent, received, lossPercent, raw: text };
+  if (rtt) {
+    out.minMs = Number(rtt[1]);
+    out.avgMs = Number(rtt[2]);
+    out.maxMs = Number(rtt[3]);
+  }
+  if (!out.ok) out.error = pingError(raw, sent, received, exitCode);
+  return out;
+}
+
+function pingError(raw: string, sent: number, received: number, exitCode?: number): string {
+  if (/bad address|unknown host|Name or service not known|Temporary failure in name resolution|could not resolve/i.test(raw)) {
+    return 'name not resolved';
+  }
+  if (/Network unreachable|No route to host/i.test(raw)) return 'no route';
+  if (/Message too long|frag needed/i.test(raw)) return 'packet too large for the path (MTU)';
+  if (sent > 0 && received === 0) return 'no reply';
+  if (sent > 0 && received < sent) return `${sent - received} of ${sent} replies lost`;
+  return exitCode === undefined ? 'no result' : `ping exited with ${exitCode}`;
+}

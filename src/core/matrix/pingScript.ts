@@ -1,0 +1,44 @@
+// The one command a source probe runs: ping every target concurrently (by name, by IP, and a large
+// packet by IP), each result framed by markers so the outputs can be told apart. Names and
+// addresses are checked before they are put in the script.
+
+export interface PingTarget {
+  /** Key the result is reported under, e.g. "h2/name". */
+  key: string;
+  address: string;
+  size?: number;
+}
+
+const SAFE_TARGET = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,253}$/;
+
+export interface PingPlan {
+  count: number;
+  /** Seconds each reply may take. */
+  timeoutS: number;
+  intervalS: number;
+}
+
+export function pingScript(targets: PingTarget[], plan: PingPlan): string {
+  const parts = targets.map((t, i) => {
+    if (!SAFE_TARGET.test(t.address)) throw new Error(`unsafe ping target ${JSON.stringify(t.address)}`);
+    if (t.size !== undefined && (!Number.isInteger(t.size) || t.size < 0 || t.size > 65507)) throw new Error('bad ping size');
+    const size = t.size === undefined ? '' : ` -s ${t.size}`;
+    return `(ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${t.address} > /tmp/so-ping-${i} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${i}) &`;
+  });
+  const collect = targets.map((_, i) => `echo "__begin ${i}"; cat /tmp/so-ping-${i}; echo "__end ${i}"; rm -f /tmp/so-ping-${i}`);
+  return [...parts, 'wait', ...collect].join('\n');
+}
+
+/** Splits the script's output into per-target text and exit codes, by index. */
+export function splitPingOutput(output: string, count: number): Array<{ raw: string; exitCode?: number }> {
+  const results: Array<{ raw: string; exitCode?: number }> = Array.from({ length: count }, () => ({ raw: '' }));
+  const re = /__begin (\d+)\n([\s\S]*?)__end \1/g;
+  for (let m = re.exec(output); m; m = re.exec(output)) {
+    const i = Number(m[1]);
+    if (i < 0 || i >= count) continue;
+    const body = m[2]!;
+    const rc = /__rc=(\d+)\s*$/.exec(body);
+    results[i] = { raw: body.replace(/__rc=\d+\s*$/, '').trimEnd(), exitCode: rc ? Number(rc[1]) : undefined };
+  }
+  return results;
+}

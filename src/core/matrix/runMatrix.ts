@@ -1,0 +1,219 @@
+// The connectivity matrix: one short-lived probe container per host on the network, every ordered
+// pair pinged by name, by IP and with a large packet (one exec per source, all targets at once),
+// results streamed per cell, a diagnosis, and the probes always removed.
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { DockerHost } from '../docker/DockerHost';
+import { Cancelled, Refused, throwIfAborted, userMessage } from '../errors';
+import type { DockerHosts } from '../hosts/DockerHosts';
+import type { Logger } from '../log';
+import { type HostProblem, type MatrixCell, finishCell, overallDiagnoses } from './diagnosis';
+import { type PingResult, parsePing } from './pingOutput';
+import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
+
+export const PROBE_LABEL = 'swarm-overlay.probe';
+export const DEFAULT_PROBE_IMAGE = 'alpine:3.20';
+
+export interface MatrixOptions {
+  network: string;
+  /** The host the network is read through (a manager for an overlay). */
+  via: string;
+  hosts: string[];
+  image: string;
+  plan?: PingPlan;
+  /** Run id, to name and label the probes; random by default. */
+  runId?: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+  onCell?: (cell: MatrixCell) => void;
+}
+
+export interface MatrixResult {
+  network: string;
+  hosts: string[];
+  ok: boolean;
+  cells: MatrixCell[];
+  diagnoses: string[];
+  problems: HostProblem[];
+  largeSize: number;
+  timings: { sweepMs: number; placeMs: number; measureMs: number; cleanupMs: number };
+}
+
+export const DEFAULT_PLAN: PingPlan = { count: 3, timeoutS: 1, intervalS: 0.2 };
+
+interface Probe {
+  host: string;
+  container: Docker.Container;
+  name: string;
+  ip: string;
+}
+
+/** Removes probes of earlier runs (by label) from every host given; returns how many were removed. */
+export async function sweepProbes(hosts: DockerHosts, names: string[], logger: Logger): Promise<number> {
+  const counts = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const h = hosts.get(name);
+        const leftovers = (await h.call('list probe containers', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } }))) as Array<{ Id: string }>;
+        await Promise.all(leftovers.map((c) => h.call('remove a probe', (d) => d.getContainer(c.Id).remove({ force: true })).catch(() => undefined)));
+        if (leftovers.length) logger.info(`matrix: removed ${leftovers.length} leftover probe(s) on ${name}`);
+        return leftovers.length;
+      } catch {
+        return 0;
+      }
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string) => void): Promise<void> {
+  try {
+    await h.call('inspect the probe image', (d) => d.getImage(image).inspect());
+    return;
+  } catch {
+    // Missing: try to pull it.
+  }
+  onProgress?.(`Pulling ${image} on ${h.name}…`);
+  try {
+    await h.call(`pull ${image}`, async (d) => {
+      const stream = (await d.pull(image)) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    });
+  } catch (err) {
+    throw new Refused(`The probe image ${image} is not on ${h.name} and cannot be pulled (${userMessage(err).replace(/\.$/, '')}); set swarmOverlay.probeImage to an image the hosts have.`);
+  }
+}
+
+async function execScript(container: Docker.Container, script: string, signal?: AbortSignal): Promise<{ output: string; exitCode?: number }> {
+  const exec = await container.exec({ Cmd: ['sh', '-c', script], AttachStdout: true, AttachStderr: true });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadWriteStream & { destroy(): void };
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  container.modem.demuxStream(stream, out, out);
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      stream.destroy();
+      reject(new Cancelled());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('end', () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    stream.on('close', () => resolve());
+    stream.on('error', reject);
+  });
+  const info = (await exec.inspect()) as { ExitCode?: number | null };
+  return { output: Buffer.concat(chunks).toString('utf8'), exitCode: info.ExitCode ?? undefined };
+}
+
+export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
+  const runId = o.runId ?? Math.random().toString(36).slice(2, 8);
+  const plan = o.plan ?? DEFAULT_PLAN;
+  const log = o.logger;
+  const via = hosts.get(o.via);
+  const net = (await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as {
+    Name: string;
+    Driver?: string;
+    Attachable?: boolean;
+    Options?: Record<string, string> | null;
+  };
+  if (net.Driver === 'overlay' && !net.Attachable) {
+    throw new Refused(`The overlay "${net.Name}" is not attachable, so test containers cannot join it: create an attachable overlay for the check.`);
+  }
+  if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
+    throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
+  }
+  const mtu = Number(net.Options?.['com.docker.network.driver.mtu']) || 1450;
+  const largeSize = mtu - 28;
+  const problems: HostProblem[] = [];
+  const probes: Probe[] = [];
+  const timings = { sweepMs: 0, placeMs: 0, measureMs: 0, cleanupMs: 0 };
+  let t = Date.now();
+  try {
+    o.onProgress?.('Removing probes left by earlier runs…');
+    await sweepProbes(hosts, hosts.list().map((h) => h.name), log);
+    timings.sweepMs = Date.now() - t;
+    throwIfAborted(o.signal);
+    t = Date.now();
+    o.onProgress?.(`Starting ${o.hosts.length} probe(s)…`);
+    await Promise.all(
+      o.hosts.map(async (name) => {
+        const h = hosts.get(name);
+        try {
+          await ensureImage(h, o.image, o.onProgress);
+          throwIfAborted(o.signal);
+          const containerName = `so-probe-${name}-${runId}`;
+          const container = await h.call('create a probe', (d) =>
+            d.createContainer({
+              Image: o.image,
+              name: containerName,
+              // A probe outlives no run by much even if nothing removes it.
+              Cmd: ['sleep', '900'],
+              Labels: { [PROBE_LABEL]: runId },
+              HostConfig: { NetworkMode: net.Name, AutoRemove: false },
+            }),
+          );
+          probes.push({ host: name, container, name: containerName, ip: '' });
+          await h.call('start a probe', () => container.start());
+          const info = (await h.call('inspect a probe', () => container.inspect())) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } };
+          const ip = info.NetworkSettings?.Networks?.[net.Name]?.IPAddress;
+          if (!ip) throw new Refused(`the probe on ${name} got no address on ${net.Name}`);
+          probes.find((p) => p.name === containerName)!.ip = ip;
+          o.onProgress?.(`Probe on ${name} is up at ${ip}.`);
+        } catch (err) {
+          if (err instanceof Cancelled) throw err;
+          problems.push({ host: name, reason: userMessage(err) });
+        }
+      }),
+    );
+    timings.placeMs = Date.now() - t;
+    throwIfAborted(o.signal);
+    t = Date.now();
+    const live = probes.filter((p) => p.ip);
+    const cells: MatrixCell[] = [];
+    o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
+    await Promise.all(
+      live.map(async (src) => {
+        const targets: PingTarget[] = live.flatMap((dst) => [
+          { key: `${dst.host}/name`, address: dst.name },
+          { key: `${dst.host}/ip`, address: dst.ip },
+          { key: `${dst.host}/large`, address: dst.ip, size: largeSize },
+        ]);
+        let results: Array<{ raw: string; exitCode?: number }>;
+        try {
+          const { output } = await hosts.get(src.host).call('run pings in a probe', () => execScript(src.container, pingScript(targets, plan), o.signal));
+          results = splitPingOutput(output, targets.length);
+        } catch (err) {
+          if (err instanceof Cancelled) throw err;
+          const reason = userMessage(err);
+          results = targets.map(() => ({ raw: reason }));
+        }
+        const byKey = new Map<string, PingResult>(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
+        for (const dst of live) {
+          const cell = finishCell({ from: src.host, to: dst.host, byName: byKey.get(`${dst.host}/name`)!, byIp: byKey.get(`${dst.host}/ip`)!, large: byKey.get(`${dst.host}/large`) }, largeSize);
+          cells.push(cell);
+          o.onCell?.(cell);
+        }
+      }),
+    );
+    timings.measureMs = Date.now() - t;
+    const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
+    cells.sort((a, b) => order(a) - order(b));
+    const diagnoses = overallDiagnoses(o.hosts, cells, problems);
+    return { network: net.Name, hosts: o.hosts, ok: problems.length === 0 && cells.every((c) => c.ok), cells, diagnoses, problems, largeSize, timings };
+  } finally {
+    t = Date.now();
+    await Promise.all(
+      probes.map((p) =>
+        hosts
+          .get(p.host)
+          .call('remove a probe', () => p.container.remove({ force: true }))
+          .catch((err: unknown) => log.warn(`matrix: could not remove ${p.name} on ${p.host} (${userMessage(err)}); the next run sweeps it`)),
+      ),
+    );
+    timings.cleanupMs = Date.now() - t;
+  }
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { finishCell, overallDiagnoses, type MatrixCell } from '../../src/core/matrix/diagnosis';
+import { parsePing, type PingResult } from '../../src/core/matrix/pingOutput';
+import { pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
+
+const BUSYBOX_OK = `PING 10.0.1.3 (10.0.1.3): 56 data bytes
+64 bytes from 10.0.1.3: seq=0 ttl=64 time=0.412 ms
+64 bytes from 10.0.1.3: seq=1 ttl=64 time=0.201 ms
+64 bytes from 10.0.1.3: seq=2 ttl=64 time=0.188 ms
+
+--- 10.0.1.3 ping statistics ---
+3 packets transmitted, 3 packets received, 0% packet loss
+round-trip min/avg/max = 0.188/0.267/0.412 ms`;
+
+test('busybox and iputils output parse', () => {
+  const ok = parsePing(BUSYBOX_OK, 0);
+  assert.deepEqual([ok.ok, ok.sent, ok.received, ok.lossPercent, ok.minMs, ok.avgMs, ok.maxMs], [true, 3, 3, 0, 0.188, 0.267, 0.412]);
+  const iputils = parsePing('3 packets transmitted, 2 received, 33.3333% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.050/0.060/0.070/0.010 ms', 1);
+  assert.deepEqual([iputils.ok, iputils.received, iputils.lossPercent, iputils.avgMs, iputils.error], [false, 2, 33.3, 0.06, '1 of 3 replies lost']);
+  assert.equal(parsePing("ping: bad address 'so-probe-h9'", 1).error, 'name not resolved');
+  assert.equal(parsePing('3 packets transmitted, 0 packets received, 100% packet loss', 1).error, 'no reply');
+  assert.equal(parsePing('', undefined).error, 'no result');
+  assert.equal(parsePing('ping: sendto: Network unreachable', 1).error, 'no route');
+});
+
+test('property: any output parses without throwing, and never claims more replies than sent', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 300 }), fc.option(fc.integer({ min: 0, max: 255 })), (raw, code) => {
+      const r = parsePing(raw, code ?? undefined);
+      assert.ok(r.received <= r.sent);
+      assert.ok(r.lossPercent >= 0 && r.lossPercent <= 100);
+      assert.equal(r.ok, r.sent > 0 && r.received === r.sent);
+      if (!r.ok) assert.ok(r.error);
+    }),
+  );
+  const huge = parsePing('3 packets transmitted, 9 packets received\n' + 'x'.repeat(10_000));
+  assert.equal(huge.received, 3);
+  assert.ok(huge.raw.length < 4100);
+});
+
+test('the ping script refuses unsafe targets', () => {
+  assert.throws(() => pingScript([{ key: 'a', address: 'x; reboot' }], { count: 1, timeoutS: 1, intervalS: 0.2 }), /unsafe ping target/);
+  assert.throws(() => pingScript([{ key: 'a', address: '$(id)' }], { count: 1, timeoutS: 1, intervalS: 0.2 }), /unsafe/);
+  assert.throws(() => pingScript([{ key: 'a', address: '-f' }], { count: 1, timeoutS: 1, intervalS: 0.2 }), /unsafe/);
+});
+
+test('the ping script really runs under sh with busybox ping on loopback, and its output splits back', () => {
+  const bin = mkdtempSync(path.join(tmpdir(), 'bb-'));
+  symlinkSync('/bin/busybox', path.join(bin, 'ping'));
+  const script = pingScript(
+    [
+      { key: 'lo', address: '127.0.0.1' },
+      { key: 'big', address: '127.0.0.1', size: 1400 },
+      // Loopback broadcast: fails without sending anything off this machine (no DNS lookup either).
+      { key: 'bad', address: '127.255.255.255' },
+    ],
+    { count: 2, timeoutS: 1, intervalS: 0.2 },
+  );
+  const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin` } });
+  const parts = splitPingOutput(out, 3);
+  const [lo, big, bad] = parts.map((p) => parsePing(p.raw, p.exitCode));
+  assert.equal(lo!.ok, true, parts[0]!.raw);
+  assert.equal(big!.ok, true);
+  assert.equal(bad!.ok, false);
+  assert.equal(parts[0]!.exitCode, 0);
+  assert.notEqual(parts[2]!.exitCode, 0);
+});
+
+const ping = (ok: boolean, error?: string): PingResult => ({ ok, sent: 3, received: ok ? 3 : 0, lossPercent: ok ? 0 : 100, avgMs: ok ? 0.3 : undefined, error, raw: '' });
+
+function matrix(hosts: string[], f: (from: string, to: string) => { name: boolean; ip: boolean; large?: boolean }): MatrixCell[] {
+  return hosts.flatMap((from) =>
+    hosts.map((to) => {
+      const r = f(from, to);
+      return finishCell({ from, to, byName: ping(r.name, r.name ? undefined : 'name not resolved'), byIp: ping(r.ip, r.ip ? undefined : 'no reply'), large: ping(r.large ?? true, 'no reply') }, 1422);
+    }),
+  );
+}
+
+test('diagnosis: name fails but IP works → service discovery', () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (f, t) => ({ name: f === t || f !== 'h2', ip: true }));
+  const c = cells.find((x) => x.from === 'h2' && x.to === 'h3')!;
+  assert.equal(c.ok, false);
+  assert.match(c.diagnosis!, /h3 answers at its IP but not by name .*7946\/tcp\+udp/);
+  assert.match(overallDiagnoses(['h1', 'h2', 'h3'], cells, []).join('\n'), /2 pair\(s\) reach each other by IP but not by name/);
+});
+
+test('diagnosis: every cross-host pair of one host fails while its local check passes → VXLAN', () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (f, t) => {
+    const ok = f === t || (f !== 'h3' && t !== 'h3');
+    return { name: ok, ip: ok };
+  });
+  const d = overallDiagnoses(['h1', 'h2', 'h3'], cells, []);
+  assert.equal(d.length, 1, d.join('\n'));
+  assert.match(d[0]!, /Every overlay pair to and from h3 fails .*VXLAN traffic \(4789\/udp\) to or from h3 is blocked or mangled\./);
+});
+
+test('diagnosis: small pass, large fail → MTU; host problems are listed first', () => {
+  const cells = matrix(['h1', 'h2'], (f, t) => ({ name: true, ip: true, large: f === t }));
+  const c = cells.find((x) => x.from === 'h1' && x.to === 'h2')!;
+  assert.match(c.diagnosis!, /Small packets pass from h1 to h2 but 1422-byte ones do not/);
+  const d = overallDiagnoses(['h1', 'h2', 'h3'], cells, [{ host: 'h3', reason: 'Docker is not answering on 10.99.0.3.' }]);
+  assert.match(d[0]!, /^h3 took no part: Docker is not answering/);
+  assert.ok(d.some((x) => /MTU problem/.test(x)));
+});
