@@ -19,6 +19,18 @@ await Promise.all([
   // The extension bundle stays small; the core (ssh2, dockerode) is its own bundle, loaded on first use.
   esbuild.build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   esbuild.build({ ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' }),
+  // The matrix webview: its own browser bundle, toolkit included.
+  esbuild.build({
+    entryPoints: ['webview-ui/matrix.ts'],
+    outfile: 'dist/webview/matrix.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: production,
+    sourcemap: !production,
+    logLevel: 'warning',
+  }),
   esbuild.build({
     ...common,
     entryPoints: ['src/cli.ts'],

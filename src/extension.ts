@@ -1,6 +1,7 @@
 // Activation registers the views and the commands only; the SSH/Docker transport loads on first use.
 import * as vscode from 'vscode';
 import { ClusterState } from './vscode/ClusterState';
+import { MATRIX_VIEW_TYPE, MatrixPanel } from './vscode/webview/MatrixPanel';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { CoreService } from './vscode/platform/CoreService';
 import { SECTION, readSettings } from './vscode/platform/settings';
@@ -32,7 +33,10 @@ export function activate(context: vscode.ExtensionContext): void {
     networksTree,
     networksView,
     new VisibleRefresher([hostsView, swarmView, networksView], () => state.refresh(), interval),
-    ...registerCommands(log, core, state, { tree: networksTree, view: networksView as vscode.TreeView<unknown> }),
+    ...registerCommands(log, core, state, { tree: networksTree, view: networksView as vscode.TreeView<unknown>, extensionUri: context.extensionUri }),
+    vscode.window.registerWebviewPanelSerializer(MATRIX_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved) => MatrixPanel.revive(panel, context.extensionUri, core, state, log, saved),
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) void state.refresh();
     }),

@@ -14,3 +14,6 @@ export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetw
 export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem, optionProblems, type OverlayOptions } from './networks/createOptions';
 export { parseCidr } from './networks/cidr';
 export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';
+export { runMatrix, DEFAULT_PROBE_IMAGE } from './matrix/runMatrix';
+export { toJson as matrixToJson, toCsv as matrixToCsv, toMarkdown as matrixToMarkdown } from './matrix/exportMatrix';
+export { isCancelled } from './errors';

@@ -6,6 +6,7 @@ import type { HostNode } from '../tree/HostsTreeProvider';
 import { addHost } from './addHost';
 import { registerCommand } from './registerCommand';
 import { removeHost } from './removeHost';
+import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
 import * as swarm from './swarm/swarmCommands';
 import type { NetworkItem, NetworksTreeProvider } from '../tree/NetworksTreeProvider';
@@ -14,7 +15,7 @@ export function registerCommands(
   log: vscode.LogOutputChannel,
   core: CoreService,
   state: ClusterState,
-  networks: { tree: NetworksTreeProvider; view: vscode.TreeView<unknown> },
+  networks: { tree: NetworksTreeProvider; view: vscode.TreeView<unknown>; extensionUri: vscode.Uri },
 ): vscode.Disposable[] {
   const refresh = () => void state.refresh();
   const deps = { core, state };
@@ -49,5 +50,9 @@ export function registerCommands(
     cmd('swarmOverlay.network.inspect', (arg?: NetworkItem) => net.inspectNetworkCommand(netDeps, arg)),
     cmd('swarmOverlay.network.refresh', () => networks.tree.refresh()),
     cmd('swarmOverlay.swarm.checkPorts', (arg?: net.SwarmArg) => net.checkPortsCommand(netDeps, arg)),
+    cmd('swarmOverlay.matrix.run', (arg?: NetworkItem) => {
+      const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
+      MatrixPanel.show(networks.extensionUri, core, state, log, preset);
+    }),
   ];
 }

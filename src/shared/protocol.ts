@@ -1,0 +1,60 @@
+// Messages between the extension and the matrix webview, typed once for both sides.
+// No `vscode`, no DOM: plain data only.
+import type { MatrixCell } from '../core/matrix/diagnosis';
+import type { MatrixReport } from '../core/matrix/exportMatrix';
+
+export interface NetworkChoice {
+  /** Manager host the network is read through. */
+  via: string;
+  name: string;
+  /** Hosts of that swarm that can take part. */
+  hosts: string[];
+}
+
+export interface MatrixViewState {
+  choices: NetworkChoice[];
+  selected?: { via: string; network: string; hosts: string[] };
+  running: boolean;
+  progress?: string;
+  cells: MatrixCell[];
+  report?: MatrixReport;
+  error?: string;
+}
+
+export type HostToWebview =
+  | { type: 'matrix/state'; state: MatrixViewState }
+  | { type: 'matrix/progress'; message: string }
+  | { type: 'matrix/cell'; cell: MatrixCell }
+  | { type: 'matrix/done'; report: MatrixReport }
+  | { type: 'matrix/error'; message: string };
+
+export type ExportFormat = 'json' | 'csv' | 'markdown';
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'run'; via: string; network: string; hosts: string[] }
+  | { type: 'cancel' }
+  | { type: 'export'; format: ExportFormat };
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Checks a message from the webview before the host acts on it; undefined when it is not valid. */
+export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const msg = m as Record<string, unknown>;
+  switch (msg.type) {
+    case 'ready':
+    case 'cancel':
+      return { type: msg.type };
+    case 'export':
+      return msg.format === 'json' || msg.format === 'csv' || msg.format === 'markdown' ? { type: 'export', format: msg.format } : undefined;
+    case 'run': {
+      const { via, network, hosts } = msg;
+      if (typeof via !== 'string' || !NAME.test(via) || typeof network !== 'string' || !NAME.test(network)) return undefined;
+      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !hosts.every((h) => typeof h === 'string' && NAME.test(h))) return undefined;
+      return { type: 'run', via, network, hosts: [...new Set(hosts as string[])] };
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,206 @@
+// The connectivity matrix panel: pickers, run/cancel, streamed cells, export. The webview is a
+// separate browser bundle (dist/webview/matrix.js); messages are typed in src/shared/protocol.ts and
+// every incoming one is validated before use.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { MatrixReport } from '../../core/matrix/exportMatrix';
+import { type HostToWebview, type MatrixViewState, type NetworkChoice, type WebviewToHost, parseWebviewMessage } from '../../shared/protocol';
+import type { ClusterState } from '../ClusterState';
+import type { CoreService } from '../platform/CoreService';
+
+export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
+
+export class MatrixPanel {
+  private static current: MatrixPanel | undefined;
+  private state: MatrixViewState = { choices: [], running: false, cells: [] };
+  private run: AbortController | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly core: CoreService,
+    private readonly cluster: ClusterState,
+    private readonly log: vscode.LogOutputChannel,
+    restored?: MatrixViewState,
+  ) {
+    if (restored) this.state = { ...restored, running: false, progress: undefined };
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')] };
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  static show(extensionUri: vscode.Uri, core: CoreService, cluster: ClusterState, log: vscode.LogOutputChannel, preset?: { via: string; network: string }): MatrixPanel {
+    if (MatrixPanel.current) {
+      MatrixPanel.current.panel.reveal();
+    } else {
+      const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+      panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'swarm-overlay.svg');
+      MatrixPanel.current = new MatrixPanel(panel, extensionUri, core, cluster, log);
+    }
+    const p = MatrixPanel.current;
+    if (preset) p.state.selected = { ...preset, hosts: [] };
+    void p.loadChoices();
+    return p;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, core: CoreService, cluster: ClusterState, log: vscode.LogOutputChannel, state: unknown): void {
+    const restored = isViewState(state) ? state : undefined;
+    MatrixPanel.current = new MatrixPanel(panel, extensionUri, core, cluster, log, restored);
+    void MatrixPanel.current.loadChoices();
+  }
+
+  private post(message: HostToWebview): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private pushState(): void {
+    this.post({ type: 'matrix/state', state: this.state });
+  }
+
+  private async loadChoices(): Promise<void> {
+    try {
+      if (!this.cluster.loaded) await this.cluster.refresh();
+      const api = this.core.module();
+      const core = this.core.get();
+      const choices: NetworkChoice[] = [];
+      for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
+        const members = Object.values(s.hostOfNode);
+        const nets = await api.listNetworks(core.hosts.get(s.via!));
+        for (const n of nets.filter((x) => x.driver === 'overlay' && x.attachable && !x.builtIn)) choices.push({ via: s.via!, name: n.name, hosts: members });
+      }
+      this.state.choices = choices;
+      const sel = this.state.selected;
+      const match = sel && choices.find((c) => c.via === sel.via && c.name === sel.network);
+      if (match && sel.hosts.length === 0) sel.hosts = match.hosts;
+      if (!match && choices[0]) this.state.selected = { via: choices[0].via, network: choices[0].name, hosts: choices[0].hosts };
+      this.state.error = choices.length ? undefined : 'No attachable overlay network found: create one with "Create Overlay Network…" (attachable is on by default).';
+    } catch (err) {
+      this.state.error = this.core.module().userMessage(err);
+    }
+    this.pushState();
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const m: WebviewToHost | undefined = parseWebviewMessage(raw);
+    if (!m) {
+      this.log.warn('matrix: ignored an invalid message from the webview');
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        this.pushState();
+        return;
+      case 'cancel':
+        this.run?.abort();
+        return;
+      case 'export':
+        await this.export(m.format);
+        return;
+      case 'run':
+        await this.start(m.via, m.network, m.hosts);
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  async start(via: string, network: string, hosts: string[]): Promise<void> {
+    if (this.state.running) return;
+    const choice = this.state.choices.find((c) => c.via === via && c.name === network);
+    if (!choice || !hosts.every((h) => choice.hosts.includes(h))) {
+      this.post({ type: 'matrix/error', message: 'That network or host is not one offered here any more: pick again.' });
+      return;
+    }
+    const api = this.core.module();
+    const core = this.core.get();
+    const image = vscode.workspace.getConfiguration('swarmOverlay').get<string>('probeImage') || api.DEFAULT_PROBE_IMAGE;
+    this.run = new AbortController();
+    this.state = { ...this.state, selected: { via, network, hosts }, running: true, cells: [], report: undefined, error: undefined, progress: 'Starting…' };
+    this.pushState();
+    try {
+      const result = await api.runMatrix(core.hosts, {
+        network,
+        via,
+        hosts,
+        image,
+        logger: core.logger,
+        signal: this.run.signal,
+        onProgress: (message) => {
+          this.state.progress = message;
+          this.post({ type: 'matrix/progress', message });
+        },
+        onCell: (cell) => {
+          this.state.cells.push(cell);
+          this.post({ type: 'matrix/cell', cell });
+        },
+      });
+      const report: MatrixReport = { network: result.network, hosts: result.hosts, ok: result.ok, cells: result.cells, diagnoses: result.diagnoses, problems: result.problems, largeSize: result.largeSize };
+      this.state = { ...this.state, running: false, progress: undefined, cells: result.cells, report };
+      this.post({ type: 'matrix/done', report });
+    } catch (err) {
+      const cancelled = this.core.module().isCancelled(err);
+      this.state = { ...this.state, running: false, progress: undefined, error: cancelled ? 'Cancelled; every probe was removed.' : api.userMessage(err) };
+      this.post({ type: 'matrix/error', message: this.state.error! });
+    } finally {
+      this.run = undefined;
+    }
+  }
+
+  private async export(format: 'json' | 'csv' | 'markdown'): Promise<void> {
+    const report = this.state.report;
+    if (!report) return;
+    const api = this.core.module();
+    const ext = format === 'markdown' ? 'md' : format;
+    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`matrix-${report.network}.${ext}`), filters: { [format.toUpperCase()]: [ext] } });
+    if (!uri) return;
+    const text = format === 'json' ? api.matrixToJson(report) : format === 'csv' ? api.matrixToCsv(report) : api.matrixToMarkdown(report);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
+    void vscode.window.showInformationMessage(`Saved ${uri.fsPath}.`);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(18).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'matrix.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'matrix.css'));
+    const csp = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}' ${webview.cspSource}`,
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Connectivity Matrix</title>
+</head>
+<body>
+<main id="app" aria-live="polite"></main>
+<script type="module" nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    this.run?.abort();
+    MatrixPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+function isViewState(v: unknown): v is MatrixViewState {
+  return typeof v === 'object' && v !== null && Array.isArray((v as MatrixViewState).cells) && Array.isArray((v as MatrixViewState).choices);
+}
