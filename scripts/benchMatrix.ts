@@ -1,0 +1,109 @@
+// npm run bench, matrix part: a full connectivity matrix (place probes, measure, clean up) on 3 lab
+// hosts against the same checks scripted the seed's way with the docker CLI over SSH, one after
+// the other; then the full run from 2 to 6 hosts; and the measuring phase against the ping budget.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createCore } from '../src/core/core';
+import { nullLogger } from '../src/core/log';
+import { DEFAULT_PLAN, runMatrix } from '../src/core/matrix/runMatrix';
+import type { HostConfig } from '../src/core/model';
+import { createOverlay } from '../src/core/networks/overlayNetworks';
+import { initSwarm, joinSwarm } from '../src/core/swarm/swarmActions';
+
+const STATE = process.env.LAB_STATE ?? path.join(__dirname, '..', 'test', 'lab', '.state');
+const IMAGE = 'swarm-overlay/probe:busybox';
+const NET = 'so-bench';
+
+async function main(): Promise<void> {
+  const hosts = JSON.parse(readFileSync(path.join(STATE, 'hosts.json'), 'utf8')) as HostConfig[];
+  if (hosts.length < 6) throw new Error('the matrix bench needs a lab of 6 hosts (test/lab/up.sh 6)');
+  const core = createCore({ hosts, logger: nullLogger, knownHostsFile: path.join(STATE, 'known_hosts'), sshConfigFile: path.join(STATE, 'ssh_config'), agentSocket: '' });
+  const h = (n: string) => core.hosts.get(n);
+  const names = hosts.map((x) => x.name);
+  try {
+    for (const n of [...names].reverse()) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
+    for (const n of names.slice(1)) await joinSwarm(h(n), h('h1'), 'worker', core.redactor);
+    await createOverlay(core.hosts, h('h1'), names, { name: NET, attachable: true, encrypted: false, internal: false, labels: {} });
+    // Warm every node into the network once, so both sides start from the same state.
+    await runMatrix(core.hosts, { network: NET, via: 'h1', hosts: names, image: IMAGE, logger: nullLogger });
+
+    const full = async (n: number) => {
+      const t = performance.now();
+      const r = await runMatrix(core.hosts, { network: NET, via: 'h1', hosts: names.slice(0, n), image: IMAGE, logger: nullLogger });
+      if (!r.ok) throw new Error(`matrix on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+      return { ms: performance.now() - t, measureMs: r.timings.measureMs };
+    };
+
+    // The seed's way: docker CLI over ssh://, one command at a time.
+    const bin = mkdtempSync(path.join(tmpdir(), 'bench-bin-'));
+    writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${path.join(STATE, 'ssh_config')} "$@"\n`);
+    chmodSync(path.join(bin, 'ssh'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKER_API_VERSION: '1.41', DOCKER_CONFIG: bin };
+    const docker = (host: string, args: string[]) => execFileSync('docker', ['-H', `ssh://root@${host}`, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const scripted = (n: number) => {
+      const t = performance.now();
+      const sel = names.slice(0, n);
+      const ips: Record<string, string> = {};
+      for (const x of sel) {
+        docker(x, ['run', '-d', '--name', `seed-${x}`, '--network', NET, IMAGE, 'sleep', '600']);
+        ips[x] = docker(x, ['inspect', '-f', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, `seed-${x}`]).trim();
+      }
+      let failures = 0;
+      for (const from of sel) {
+        for (const to of sel) {
+          for (const target of [`seed-${to}`, ips[to]!]) {
+            try {
+              docker(from, ['exec', `seed-${from}`, 'ping', '-c', String(DEFAULT_PLAN.count), '-W', String(DEFAULT_PLAN.timeoutS), '-i', String(DEFAULT_PLAN.intervalS), target]);
+            } catch {
+              failures++;
+            }
+          }
+        }
+      }
+      for (const x of sel) docker(x, ['rm', '-f', `seed-${x}`]);
+      if (failures) throw new Error(`scripted check saw ${failures} failures`);
+      return performance.now() - t;
+    };
+
+    const ours3 = await full(3);
+    const seed3 = scripted(3);
+    const scaling: Array<[number, number, number]> = [];
+    for (const n of [2, 3, 4, 5, 6]) {
+      const r = await full(n);
+      scaling.push([n, r.ms, r.measureMs]);
+    }
+    const budgetMs = (DEFAULT_PLAN.count - 1) * DEFAULT_PLAN.intervalS * 1000 + DEFAULT_PLAN.timeoutS * 1000;
+    const t3 = scaling.find((s) => s[0] === 3)![1];
+    const t6 = scaling.find((s) => s[0] === 6)![1];
+    const worstMeasure = Math.max(...scaling.map((s) => s[2]));
+    const lines = [
+      'Connectivity matrix, full run (place probes, ping every ordered pair by name and by IP, clean up):',
+      '',
+      '| run | ms | × |',
+      '|---|---:|---:|',
+      `| Swarm Overlay, 3 hosts (also large packets) | ${ours3.ms.toFixed(0)} | 1.0× |`,
+      `| docker CLI over ssh://, scripted one by one, 3 hosts | ${seed3.toFixed(0)} | ${(seed3 / ours3.ms).toFixed(1)}× |`,
+      '',
+      '| hosts | full run ms | measuring ms | measuring / ping budget |',
+      '|---:|---:|---:|---:|',
+      ...scaling.map(([n, ms, m]) => `| ${n} | ${ms.toFixed(0)} | ${m.toFixed(0)} | ${(m / budgetMs).toFixed(2)} |`),
+      '',
+      `Targets: ≥ 3× faster than the scripted CLI at 3 hosts → ${(seed3 / ours3.ms).toFixed(1)}× ${seed3 / ours3.ms >= 3 ? 'PASS' : 'MISS'}; ` +
+        `6 hosts ≤ 2× the 3-host time → ${(t6 / t3).toFixed(2)}× ${t6 / t3 <= 2 ? 'PASS' : 'MISS'}; ` +
+        `measuring within 1.5× the ping budget (${budgetMs} ms) → worst ${(worstMeasure / budgetMs).toFixed(2)}× ${worstMeasure <= 1.5 * budgetMs ? 'PASS' : 'MISS'}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    for (const n of [...names].reverse()) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    core.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${String(err)}\n`);
+  process.exitCode = 1;
+});
