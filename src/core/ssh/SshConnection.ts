@@ -89,6 +89,11 @@ export class SshConnection {
     return this.phase === 'ready';
   }
 
+  /** A debug line in the connection's log. */
+  log(message: string): void {
+    this.options.logger.debug(`ssh: ${message}`);
+  }
+
   /** Callers queued for a channel slot. */
   get channelsWaiting(): number {
     return this.sessions.waiting + this.forwards.waiting;

@@ -32,7 +32,9 @@ export async function hostAddresses(ssh: SshConnection, signal?: AbortSignal): P
 
 export async function routeSource(ssh: SshConnection, peer: string, signal?: AbortSignal): Promise<string | undefined> {
   const r = await ssh.exec(['ip', '-o', 'route', 'get', peer], signal);
-  return r.code === 0 ? parseRouteSource(r.stdout) : undefined;
+  const src = r.code === 0 ? parseRouteSource(r.stdout) : undefined;
+  if (!src) ssh.log(`ip route get ${peer} on ${ssh.endpoint.hostName} gave no source (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  return src;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Refused } from '../errors';
 import type { Redactor } from '../log';
 import { hostStatus } from '../hosts/hostStatus';
 import type { HostStatus } from '../model';
+import { ipToNumber, parseCidr } from '../networks/cidr';
 import { hostAddresses, routeSource, tcpReachable } from './hostNetwork';
 import { listNodes, managerUp } from './nodes';
 import { quorum } from './quorum';
@@ -130,7 +131,17 @@ export async function joinSwarm(
         'Open 2377/tcp to managers, and 7946/tcp+udp and 4789/udp between all swarm hosts.',
     );
   }
-  const advertiseAddr = await routeSource(host.ssh, managerAddr, signal);
+  // The address the host itself uses towards the manager; if `ip route get` gives none, its
+  // address on the manager's subnet.
+  let advertiseAddr = await routeSource(host.ssh, managerAddr, signal);
+  if (!advertiseAddr) {
+    const mgr = ipToNumber(managerAddr);
+    const same = (await hostAddresses(host.ssh, signal)).find((a) => {
+      const c = parseCidr(`${a.address}/${a.prefix}`);
+      return c !== undefined && mgr !== undefined && mgr >= c.start && mgr <= c.end;
+    });
+    advertiseAddr = same?.address;
+  }
   if (!advertiseAddr) throw new Refused(`${host.name} has no route to ${managerAddr}.`);
   const tokens = await joinTokens(manager, redactor);
   await host.call(`join the swarm of ${manager.name}`, (d) =>
