@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: types, unit tests (plain Node), then integration tests against the real lab over SSH.
+# npm test: types, unit tests (plain Node), integration tests against the real lab over SSH, then
+# end-to-end journeys in code-server.
 # The lab is brought up here unless one is already up (LAB_KEEP=1 leaves it up afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,5 @@ fi
 cleanup() { if [ "$started_lab" = 1 ] && [ "${LAB_KEEP:-0}" != 1 ]; then bash test/lab/down.sh || true; fi; }
 trap cleanup EXIT
 npm run --silent test:integration
+# End-to-end journeys in a real VS Code (code-server + Chromium) against the same lab.
+npm run --silent test:e2e

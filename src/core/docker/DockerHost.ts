@@ -26,8 +26,10 @@ export class DockerHost {
   }
 
   private build(version?: string): Docker {
-    // host/port only fill the HTTP Host header: the agent decides where bytes go.
-    return new Docker({ protocol: 'http', host: 'docker', port: 80, agent: this.agent, version } as Docker.DockerOptions);
+    // The agent decides where bytes go. A socketPath (not a host) matters: VS Code's extension host
+    // patches http.request for proxy support and drops a custom agent for requests to a host name,
+    // but leaves socket requests alone.
+    return new Docker({ socketPath: this.config.dockerSocket ?? DEFAULT_DOCKER_SOCKET, agent: this.agent, version } as Docker.DockerOptions);
   }
 
   /**

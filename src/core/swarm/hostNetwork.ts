@@ -26,7 +26,10 @@ export function parseRouteSource(output: string): string | undefined {
 
 export async function hostAddresses(ssh: SshConnection, signal?: AbortSignal): Promise<HostAddress[]> {
   const r = await ssh.exec(['ip', '-o', '-4', 'addr', 'show'], signal);
-  if (r.code !== 0) throw new Refused(`Cannot list the network interfaces of ${ssh.endpoint.hostName}: ${r.stderr.trim() || `exit ${r.code}`}.`);
+  if (r.code !== 0) {
+    const why = r.stderr.trim() || (r.code === null ? 'the command was cut off before it finished' : `exit ${r.code}`);
+    throw new Refused(`Cannot list the network interfaces of ${ssh.endpoint.hostName}: ${why}.`);
+  }
   return parseIpAddr(r.stdout);
 }
 

@@ -21,7 +21,7 @@ export class HostNode extends vscode.TreeItem {
       return;
     }
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(hostName)}** · \`${escape(address)}\`\n\n`);
+    md.appendMarkdown(`**${escape(hostName)}** · \`${address.replace(/`/g, '')}\`\n\n`);
     if (status.reachable) {
       const swarm = status.swarm;
       const role = swarm.state === 'active' ? (swarm.isManager ? 'manager' : 'worker') : '';

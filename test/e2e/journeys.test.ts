@@ -1,0 +1,291 @@
+// End-to-end journeys: the packaged extension in a real VS Code (code-server) driven through Chromium,
+// against the real lab over SSH. Each step asserts what a person sees and leaves a screenshot in
+// test-results/e2e/. Needs scripts/e2e-setup.sh, dist/swarm-overlay.vsix and the lab (test/e2e/run.sh
+// does all three).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test, type TestContext } from 'node:test';
+import {
+  clickMenuEntry,
+  expandView,
+  itemDescription,
+  launch,
+  openContextMenu,
+  openSidebar,
+  resizeSidebar,
+  pickQuickItem,
+  quickPickItem,
+  runCommand,
+  screenshot,
+  setLogLevel,
+  toasts,
+  treeItem,
+  treeRows,
+  waitForWorkbench,
+  waitUntil,
+  waitVisible,
+  type Workbench,
+} from './browser';
+import { startCodeServer, type CodeServer } from './codeServer';
+import { labFiles, resultsDir, ROOT } from './env';
+import type { Page } from './pw';
+
+const HOSTS = ['h1', 'h2', 'h3'];
+const TOKEN = /SWMTKN-1-[0-9A-Za-z-]{20,}/;
+
+/** The project's CLI against the lab (plain Node; no VS Code). */
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const l = labFiles();
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist', 'cli.js'), '--hosts', l.hostsFile, '--known-hosts', l.knownHosts, '--ssh-config', l.sshConfig, ...args],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SSH_AUTH_SOCK: '' } },
+  );
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** Every lab host out of any swarm (workers and extra managers first, h1 last), with force. */
+function leaveAllSwarms(): string[] {
+  const out: string[] = [];
+  for (const h of [...HOSTS].reverse()) {
+    const r = cli('swarm', 'leave', h, '--force');
+    out.push(`${h}: exit ${r.status} ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`);
+  }
+  return out;
+}
+
+function swarmStates(): Record<string, string> {
+  const r = cli('--json', 'hosts');
+  const hosts = JSON.parse(r.stdout) as Array<{ name: string; reachable: boolean; swarm?: { state: string } }>;
+  return Object.fromEntries(hosts.map((h) => [h.name, h.reachable ? (h.swarm?.state ?? '?') : 'unreachable']));
+}
+
+/** Runs a test body; on failure, a screenshot of what was on screen, then the error. */
+function onScreen(name: string, body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (err) {
+      if (currentPage) await shot(currentPage, `FAILED-${name}`, t).catch(() => undefined);
+      throw err;
+    }
+  };
+}
+
+let currentPage: Page | undefined;
+const timings: Record<string, number> = {};
+const screenshots: string[] = [];
+
+async function shot(page: Page, name: string, t?: TestContext): Promise<void> {
+  const file = await screenshot(page, name);
+  screenshots.push(file);
+  t?.diagnostic(`screenshot ${path.relative(ROOT, file)}`);
+}
+
+describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeout: 8 * 60_000 }, () => {
+  let cs: CodeServer;
+  let wb: Workbench;
+  let page: Page;
+  let extensionLog = '';
+
+  before(async () => {
+    labFiles();
+    const states = swarmStates();
+    assert.deepEqual(Object.keys(states).sort(), HOSTS, 'the lab has h1..h3');
+    for (const [h, s] of Object.entries(states)) assert.notEqual(s, 'unreachable', `${h} is unreachable from the CLI: the lab is not healthy`);
+    if (Object.values(states).some((s) => s !== 'inactive')) leaveAllSwarms(); // whatever an earlier run left
+    const t0 = Date.now();
+    cs = await startCodeServer();
+    timings.codeServerHealthyMs = cs.startupMs;
+    wb = await launch(cs.url);
+    page = wb.page;
+    currentPage = page;
+    await waitForWorkbench(page);
+    timings.workbenchReadyMs = Date.now() - t0;
+  });
+
+  after(async () => {
+    const log = cs?.extensionLog();
+    if (log && existsSync(log)) copyFileSync(log, path.join(resultsDir(), 'swarm-overlay.log'));
+    if (wb) {
+      writeFileSync(path.join(resultsDir(), 'browser-console-errors.txt'), wb.consoleErrors.join('\n'));
+      await wb.close();
+    }
+    await cs?.stop();
+    // Clean the lab's swarm state through the CLI whatever happened above.
+    const left = leaveAllSwarms();
+    writeFileSync(path.join(resultsDir(), 'cleanup.txt'), left.join('\n') + '\n');
+    writeFileSync(path.join(resultsDir(), 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
+    console.log(`e2e timings: ${JSON.stringify(timings)}`);
+  });
+
+  test('J1: the Docker Hosts view shows h1, h2, h3 with their engine and swarm state', { timeout: 120_000 }, onScreen('j1', async (t) => {
+    const t0 = Date.now();
+    await openSidebar(page);
+    // Wide enough that a person (and the screenshots) can read the descriptions whole.
+    const width = Number(process.env.E2E_SIDEBAR_WIDTH ?? 560);
+    if (width > 0) await resizeSidebar(page, width);
+    await shot(page, 'j1-sidebar-opened', t);
+    await expandView(page, 'Docker Hosts');
+    await waitUntil(page, 'h1..h3 listed in Docker Hosts', () => treeRows(page, 'Docker Hosts'), (r) => HOSTS.every((h) => r.some((row) => row.label === h)), 30_000);
+    // Everything the extension logs from here on, at trace level: the log check at the end reads it all.
+    await setLogLevel(page, 'Swarm Overlay', 'Trace');
+    let rows: Awaited<ReturnType<typeof treeRows>>;
+    try {
+      rows = await waitUntil(
+        page,
+        'h1..h3 connected in Docker Hosts',
+        () => treeRows(page, 'Docker Hosts'),
+        (r) => HOSTS.every((h) => r.some((row) => row.label === h && /^Docker /.test(row.description))),
+        60_000,
+      );
+    } catch (err) {
+      // Say why, as a person would find out: the reason is in the tooltip of an unreachable host.
+      const down = (await treeRows(page, 'Docker Hosts')).find((r) => r.description === 'unreachable');
+      if (down) {
+        await treeItem(page, 'Docker Hosts', down.label).hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover').first();
+        await hover.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+        const reason = ((await hover.textContent().catch(() => '')) ?? '').replace(/\\/g, '').trim();
+        await shot(page, `j1-${down.label}-unreachable-tooltip`, t);
+        throw new Error(`${down.label} shows "unreachable"; its tooltip says: ${reason || '(no tooltip)'}`, { cause: err });
+      }
+      throw err;
+    }
+    timings.hostsConnectedAfterSidebarClickMs = Date.now() - t0;
+    t.diagnostic(`hosts connected ${timings.hostsConnectedAfterSidebarClickMs} ms after clicking the activity bar`);
+    await shot(page, 'j1-docker-hosts', t);
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      HOSTS,
+      'exactly h1, h2, h3, in order',
+    );
+    for (const h of HOSTS) {
+      const d = await itemDescription(treeItem(page, 'Docker Hosts', h));
+      assert.match(d, /Docker 20\.10/, `${h}: engine version in "${d}"`);
+      assert.match(d, /swarm inactive/, `${h}: swarm state in "${d}"`);
+      assert.match(d, /^Docker 20\.10\.\S+ · swarm inactive$/);
+    }
+  }));
+
+  test('J2: initialize a swarm on h1, join h2 as worker and h3 as manager, from the tree', { timeout: 240_000 }, onScreen('j2', async (t) => {
+    await expandView(page, 'Swarm');
+    // Every host is listed under "Not in a swarm".
+    const before = await waitUntil(
+      page,
+      'h1..h3 under "Not in a swarm"',
+      () => treeRows(page, 'Swarm'),
+      (r) => r.some((x) => x.label === 'Not in a swarm') && HOSTS.every((h) => r.some((x) => x.label === h && x.description === 'not in a swarm')),
+      30_000,
+    );
+    assert.deepEqual(before, [
+      { label: 'Not in a swarm', description: '', level: 1 },
+      ...HOSTS.map((h) => ({ label: h, description: 'not in a swarm', level: 2 })),
+    ]);
+    await shot(page, 'j2-swarm-view-not-in-a-swarm', t);
+
+    // Right-click h1 → Initialize Swarm…
+    const entries = await openContextMenu(page, treeItem(page, 'Docker Hosts', 'h1'));
+    t.diagnostic(`context menu of h1: ${entries.join(' | ')}`);
+    for (const e of ['Initialize Swarm…', 'Join Swarm as Worker…', 'Join Swarm as Manager…']) assert.ok(entries.includes(e), `h1's menu has ${e}: ${entries.join(', ')}`);
+    assert.ok(!entries.includes('Leave Swarm…'), 'no Leave Swarm on a host in no swarm');
+    await shot(page, 'j2-h1-context-menu', t);
+    await clickMenuEntry(page, 'Initialize Swarm…');
+
+    // Quick pick 1/2: the advertise address, h1's lab address first.
+    await waitVisible(page, quickPickItem(page, '10.99.0.1').first(), 'the advertise addresses of h1', 30_000);
+    await shot(page, 'j2-init-advertise-address', t);
+    await pickQuickItem(page, '10.99.0.1', 'Initialize swarm on h1 (1/2)');
+    // Quick pick 2/2: Initialize with the defaults.
+    await pickQuickItem(page, 'Initialize', 'Initialize swarm on h1 (2/2)');
+    const t0 = Date.now();
+    const swarmRow = /^Swarm [0-9a-z]{12}$/;
+    const afterInit = await waitUntil(
+      page,
+      'the new swarm in the Swarm view',
+      () => treeRows(page, 'Swarm'),
+      (r) => r.some((x) => swarmRow.test(x.label) && x.description === '1 manager · majority 1 · tolerates 0 failures') && r.some((x) => x.label === 'h1' && x.level === 2 && /^manager/.test(x.description)),
+      90_000,
+    );
+    timings.swarmInitMs = Date.now() - t0;
+    t.diagnostic(`Swarm view after init (${timings.swarmInitMs} ms): ${JSON.stringify(afterInit)}`);
+    const info = await toasts(page);
+    t.diagnostic(`notifications: ${JSON.stringify(info)}`);
+    assert.ok(
+      info.some((x) => x.message === 'h1 is now the manager of a new swarm, advertising 10.99.0.1.'),
+      `the init confirmation is shown: ${JSON.stringify(info)}`,
+    );
+    await waitUntil(page, 'h1 as manager in Docker Hosts', () => itemDescription(treeItem(page, 'Docker Hosts', 'h1')), (d) => /^Docker 20\.10\.\S+ · swarm active \(manager\)$/.test(d), 30_000);
+    await shot(page, 'j2-swarm-initialized', t);
+
+    // Right-click h2 → Join Swarm as Worker… (h1 is the only manager: no manager picker).
+    const t1 = Date.now();
+    await openContextMenu(page, treeItem(page, 'Docker Hosts', 'h2'));
+    await shot(page, 'j2-h2-context-menu', t);
+    await clickMenuEntry(page, 'Join Swarm as Worker…');
+    await waitUntil(page, 'h2 as worker in Docker Hosts', () => itemDescription(treeItem(page, 'Docker Hosts', 'h2')), (d) => /^Docker 20\.10\.\S+ · swarm active \(worker\)$/.test(d), 90_000);
+    timings.joinWorkerMs = Date.now() - t1;
+    await shot(page, 'j2-h2-joined-as-worker', t);
+
+    // Right-click h3 → Join Swarm as Manager…
+    const t2 = Date.now();
+    await openContextMenu(page, treeItem(page, 'Docker Hosts', 'h3'));
+    await shot(page, 'j2-h3-context-menu', t);
+    await clickMenuEntry(page, 'Join Swarm as Manager…');
+    await waitUntil(page, 'h3 as manager in Docker Hosts', () => itemDescription(treeItem(page, 'Docker Hosts', 'h3')), (d) => /^Docker 20\.10\.\S+ · swarm active \(manager\)$/.test(d), 90_000);
+    timings.joinManagerMs = Date.now() - t2;
+
+    const final = await waitUntil(
+      page,
+      'three nodes and the two-manager quorum line in the Swarm view',
+      () => treeRows(page, 'Swarm'),
+      (r) =>
+        r.some((x) => swarmRow.test(x.label) && x.description === '2 managers · majority 2 · tolerates 0 failures') &&
+        HOSTS.every((h) => r.some((x) => x.label === h && x.level === 2 && x.description !== 'not in a swarm')) &&
+        !r.some((x) => x.label === 'Not in a swarm'),
+      60_000,
+    );
+    t.diagnostic(`Swarm view: ${JSON.stringify(final)}`);
+    await shot(page, 'j2-swarm-three-nodes-quorum', t);
+    const swarm = final.filter((x) => x.level === 1);
+    assert.equal(swarm.length, 1, 'one swarm');
+    assert.equal(swarm[0]!.description, '2 managers · majority 2 · tolerates 0 failures');
+    const nodes = Object.fromEntries(final.filter((x) => x.level === 2).map((x) => [x.label, x.description]));
+    assert.deepEqual(Object.keys(nodes).sort(), HOSTS, 'three nodes: h1, h2, h3');
+    assert.match(nodes.h1!, /^manager · leader/);
+    assert.match(nodes.h2!, /^worker/);
+    assert.match(nodes.h3!, /^manager · reachable/);
+    // The even manager count is flagged with a warning icon on the swarm.
+    const icon = await treeItem(page, 'Swarm', swarmRow).locator('.custom-view-tree-node-item-icon').getAttribute('class');
+    assert.match(icon ?? '', /codicon-warning/, 'two managers: the swarm item carries a warning icon');
+    // What the CLI sees agrees.
+    assert.deepEqual(swarmStates(), { h1: 'active', h2: 'active', h3: 'active' });
+  }));
+
+  test('the extension log: activation time, and no join token in clear', { timeout: 60_000 }, onScreen('log', async (t) => {
+    await runCommand(page, 'Swarm Overlay: Show Log');
+    const output = page.locator('.part.panel .output-view, .part.panel [id="workbench.panel.output"]').first();
+    await output.waitFor({ state: 'visible', timeout: 20_000 });
+    // The channel's lines (the newest in view; the file below is checked in full).
+    await page.locator('.part.panel .view-lines', { hasText: /\[(info|debug|trace)\]/ }).first().waitFor({ timeout: 20_000 });
+    await shot(page, 'log-output-channel', t);
+
+    const file = cs.extensionLog();
+    assert.ok(file, `the extension's log file exists under ${cs.userDataDir}/logs`);
+    extensionLog = readFileSync(file, 'utf8');
+    writeFileSync(path.join(resultsDir(), 'swarm-overlay.log'), extensionLog);
+    const m = /activated in ([\d.]+) ms/.exec(extensionLog);
+    assert.ok(m, 'the log says "activated in … ms"');
+    timings.activationMs = Number(m[1]);
+    t.diagnostic(`activation time (measured by the extension): ${m[1]} ms`);
+    console.log(`activation time: ${m[1]} ms`);
+    assert.match(extensionLog, /\[(debug|trace)\]/, 'the log has debug/trace lines (its level is set to Trace in J1)');
+    const joins = extensionLog.split('\n').filter((l) => /join/i.test(l));
+    t.diagnostic(`log lines about joins: ${joins.length}`);
+    const leaked = TOKEN.exec(extensionLog);
+    assert.equal(leaked, null, `a join token appears in clear in the log: ${leaked?.[0].slice(0, 16)}…`);
+    assert.doesNotMatch(extensionLog, /\[error\]/, 'no error lines in the log');
+  }));
+});
