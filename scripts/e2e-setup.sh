@@ -73,8 +73,13 @@ v=$("$NODE_DIR/bin/node" --version) || die "$NODE_DIR/bin/node does not run."
 
 # npm run by Node 24, building addons against Node 24's headers. This machine's npmrc sets
 # nodedir=/usr (the system Node 20): npm_config_nodedir overrides it.
+# Run from inside `npm test`, the outer npm (Node 20) leaves npm_* and NODE variables that point
+# lifecycle scripts back at Node 20: drop them all.
 npm24() {
-  PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_update_notifier=false \
+  local unset=(-u NODE)
+  local v
+  for v in $(compgen -e | grep -E '^(npm_|NPM_)'); do unset+=(-u "$v"); done
+  env "${unset[@]}" PATH="$NODE_DIR/bin:$PATH" npm_config_nodedir="$NODE_DIR" npm_config_update_notifier=false \
     npm_config_fund=false npm_config_audit=false npm "$@"
 }
 
