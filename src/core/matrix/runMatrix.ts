@@ -175,6 +175,18 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
     const live = probes.filter((p) => p.ip);
     const cells: MatrixCell[] = [];
     o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
+    const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
+      let results: Array<{ raw: string; exitCode?: number }>;
+      try {
+        const { output } = await hosts.get(src.host).call('run pings in a probe', () => execScript(src.container, pingScript(targets, plan), o.signal));
+        results = splitPingOutput(output, targets.length);
+      } catch (err) {
+        if (err instanceof Cancelled) throw err;
+        const reason = userMessage(err);
+        results = targets.map(() => ({ raw: reason }));
+      }
+      return new Map(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
+    };
     await Promise.all(
       live.map(async (src) => {
         const targets: PingTarget[] = live.flatMap((dst) => [
@@ -182,16 +194,13 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
           { key: `${dst.host}/ip`, address: dst.ip },
           { key: `${dst.host}/large`, address: dst.ip, size: largeSize },
         ]);
-        let results: Array<{ raw: string; exitCode?: number }>;
-        try {
-          const { output } = await hosts.get(src.host).call('run pings in a probe', () => execScript(src.container, pingScript(targets, plan), o.signal));
-          results = splitPingOutput(output, targets.length);
-        } catch (err) {
-          if (err instanceof Cancelled) throw err;
-          const reason = userMessage(err);
-          results = targets.map(() => ({ raw: reason }));
+        const byKey = await measure(src, targets);
+        // A probe that just joined the overlay may not be known to its peers for a moment (gossip):
+        // failed targets get one more try before they count as failed.
+        const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
+        if (failed.length > 0) {
+          for (const [k, v] of await measure(src, failed)) byKey.set(k, v);
         }
-        const byKey = new Map<string, PingResult>(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
         for (const dst of live) {
           const cell = finishCell({ from: src.host, to: dst.host, byName: byKey.get(`${dst.host}/name`)!, byIp: byKey.get(`${dst.host}/ip`)!, large: byKey.get(`${dst.host}/large`) }, largeSize);
           cells.push(cell);
