@@ -2,6 +2,7 @@
 // pair passes, 1 when any fails, 2 on setup errors (no such network, image missing everywhere…).
 import type { Core } from '../core/core';
 import { ConfigError } from '../core/errors';
+import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_PROBE_IMAGE, runMatrix } from '../core/matrix/runMatrix';
 import { swarmHosts } from '../core/swarm/swarmHosts';
 import type { CliIo } from './main';
@@ -39,23 +40,7 @@ export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promi
   if (result.problems.length === result.hosts.length) {
     throw new ConfigError(`No probe could start: ${result.problems.map((p) => `${p.host}: ${p.reason}`).join(' ')}`);
   }
-  const doc = {
-    network: result.network,
-    hosts: result.hosts,
-    ok: result.ok,
-    cells: result.cells.map((c) => ({
-      from: c.from,
-      to: c.to,
-      byName: { ok: c.byName.ok, lossPercent: c.byName.lossPercent, avgMs: c.byName.avgMs, error: c.byName.error },
-      byIp: { ok: c.byIp.ok, lossPercent: c.byIp.lossPercent, minMs: c.byIp.minMs, avgMs: c.byIp.avgMs, maxMs: c.byIp.maxMs, error: c.byIp.error },
-      large: c.large ? { ok: c.large.ok, size: result.largeSize, error: c.large.error } : undefined,
-      ok: c.ok,
-      ...(c.diagnosis ? { diagnosis: c.diagnosis } : {}),
-    })),
-    diagnoses: result.diagnoses,
-    problems: result.problems,
-    timings: result.timings,
-  };
+  const doc = { ...reportDocument(result), timings: result.timings };
   const cell = (from: string, to: string) => {
     const c = result.cells.find((x) => x.from === from && x.to === to);
     if (!c) return 'n/a';

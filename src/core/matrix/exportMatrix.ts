@@ -13,7 +13,8 @@ export interface MatrixReport {
 
 const num = (v: number | undefined) => (v === undefined ? '' : String(v));
 
-export function toJson(r: MatrixReport): string {
+/** The document both the CLI's --json and the JSON export print: the cells without raw output. */
+export function reportDocument(r: MatrixReport) {
   const strip = (c: MatrixCell) => ({
     from: c.from,
     to: c.to,
@@ -23,7 +24,11 @@ export function toJson(r: MatrixReport): string {
     large: c.large ? { ok: c.large.ok, size: r.largeSize, error: c.large.error } : undefined,
     diagnosis: c.diagnosis,
   });
-  return JSON.stringify({ network: r.network, hosts: r.hosts, ok: r.ok, cells: r.cells.map(strip), diagnoses: r.diagnoses, problems: r.problems }, null, 2) + '\n';
+  return { network: r.network, hosts: r.hosts, ok: r.ok, cells: r.cells.map(strip), diagnoses: r.diagnoses, problems: r.problems };
+}
+
+export function toJson(r: MatrixReport): string {
+  return JSON.stringify(reportDocument(r), null, 2) + '\n';
 }
 
 function csvField(v: string): string {

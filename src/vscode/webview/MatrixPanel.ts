@@ -3,7 +3,6 @@
 // every incoming one is validated before use.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { MatrixReport } from '../../core/matrix/exportMatrix';
 import { type HostToWebview, type MatrixViewState, type NetworkChoice, type WebviewToHost, parseWebviewMessage } from '../../shared/protocol';
 import type { ClusterState } from '../ClusterState';
 import type { CoreService } from '../platform/CoreService';
@@ -140,7 +139,7 @@ export class MatrixPanel {
           this.post({ type: 'matrix/cell', cell });
         },
       });
-      const report: MatrixReport = { network: result.network, hosts: result.hosts, ok: result.ok, cells: result.cells, diagnoses: result.diagnoses, problems: result.problems, largeSize: result.largeSize };
+      const { timings: _timings, ...report } = result;
       this.state = { ...this.state, running: false, progress: undefined, cells: result.cells, report };
       this.post({ type: 'matrix/done', report });
     } catch (err) {
