@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { finishCell, overallDiagnoses, type MatrixCell } from '../../src/core/matrix/diagnosis';
+import { finishCell, overallDiagnoses, unseenDiagnoses, withUnseen, type MatrixCell } from '../../src/core/matrix/diagnosis';
 import { parsePing, type PingResult } from '../../src/core/matrix/pingOutput';
-import { pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
+import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
 
 const BUSYBOX_OK = `PING 10.0.1.3 (10.0.1.3): 56 data bytes
 64 bytes from 10.0.1.3: seq=0 ttl=64 time=0.412 ms
@@ -72,6 +72,22 @@ test('the ping script really runs under sh with busybox ping on loopback, and it
   assert.notEqual(parts[2]!.exitCode, 0);
 });
 
+test('a ping that hangs (e.g. a name lookup sent upstream) is stopped at its limit and said so', () => {
+  const bin = mkdtempSync(path.join(tmpdir(), 'bb-'));
+  // coreutils' timeout, as busybox's would run its own ping applet instead of this stand-in.
+  symlinkSync('/usr/bin/timeout', path.join(bin, 'timeout'));
+  for (const tool of ['sleep', 'cat', 'rm']) symlinkSync('/bin/busybox', path.join(bin, tool));
+  writeFileSync(path.join(bin, 'ping'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  const plan = { count: 1, timeoutS: 1, intervalS: 0.1, lookupGraceS: 0 };
+  assert.equal(pingLimitS(plan), 2);
+  const started = Date.now();
+  const out = execFileSync('/bin/sh', ['-c', pingScript([{ key: 'hang', address: 'so-probe-h2-x' }], plan)], { encoding: 'utf8', env: { PATH: bin } });
+  assert.ok(Date.now() - started < 10_000);
+  const [part] = splitPingOutput(out, 1);
+  assert.equal(part!.exitCode, 124);
+  assert.match(parsePing(part!.raw, part!.exitCode).error!, /^timed out/);
+});
+
 const ping = (ok: boolean, error?: string): PingResult => ({ ok, sent: 3, received: ok ? 3 : 0, lossPercent: ok ? 0 : 100, avgMs: ok ? 0.3 : undefined, error, raw: '' });
 
 function matrix(hosts: string[], f: (from: string, to: string) => { name: boolean; ip: boolean; large?: boolean }): MatrixCell[] {
@@ -108,4 +124,20 @@ test('diagnosis: small pass, large fail → MTU; host problems are listed first'
   const d = overallDiagnoses(['h1', 'h2', 'h3'], cells, [{ host: 'h3', reason: 'Docker is not answering on 10.99.0.3.' }]);
   assert.match(d[0]!, /^h3 took no part: Docker is not answering/);
   assert.ok(d.some((x) => /MTU problem/.test(x)));
+});
+
+test('diagnosis: a failed pair whose hosts never learned of each other\'s probe says so; passing pairs keep theirs', () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (f, t) => ({ name: f === t || (f !== 'h2' && t !== 'h2'), ip: f === t || (f !== 'h2' && t !== 'h2') }));
+  const unseen = new Map([['h1', ['h2']]]);
+  const c12 = withUnseen(cells.find((x) => x.from === 'h1' && x.to === 'h2')!, unseen, 20);
+  assert.match(c12.diagnosis!, /h1 and h2 had not learned of each other's probe through gossip after 20 s/);
+  const c21 = withUnseen(cells.find((x) => x.from === 'h2' && x.to === 'h1')!, unseen, 20);
+  assert.match(c21.diagnosis!, /h2 and h1 had not learned/);
+  const c23 = withUnseen(cells.find((x) => x.from === 'h2' && x.to === 'h3')!, unseen, 20);
+  assert.doesNotMatch(c23.diagnosis!, /had not learned/);
+  const c13 = withUnseen(cells.find((x) => x.from === 'h1' && x.to === 'h3')!, unseen, 20);
+  assert.equal(c13.diagnosis, undefined);
+  const overall = unseenDiagnoses(unseen, 20);
+  assert.equal(overall.length, 1);
+  assert.match(overall[0]!, /^After 20 s h1 still did not know the probe\(s\) on h2: gossip \(7946\/tcp\+udp\)/);
 });

@@ -63,3 +63,26 @@ export function overallDiagnoses(hosts: string[], cells: MatrixCell[], problems:
   if (live.length === 1 && hosts.length > 1) out.push('Only one host took part, so nothing crossed the overlay.');
   return out;
 }
+
+/** Per host, the hosts whose probes it had not learned of through gossip when measuring began. */
+export type Unseen = Map<string, string[]>;
+
+function unseenPair(unseen: Unseen, a: string, b: string): boolean {
+  return (unseen.get(a)?.includes(b) ?? false) || (unseen.get(b)?.includes(a) ?? false);
+}
+
+/** A failed cell whose hosts had not learned of each other's probe gets that as its diagnosis. */
+export function withUnseen(c: MatrixCell, unseen: Unseen, waitedS: number): MatrixCell {
+  if (c.ok || !unseenPair(unseen, c.from, c.to)) return c;
+  return {
+    ...c,
+    diagnosis: `${c.from} and ${c.to} had not learned of each other's probe through gossip after ${waitedS} s, so traffic between them had no path yet: check 7946/tcp+udp between them.`,
+  };
+}
+
+export function unseenDiagnoses(unseen: Unseen, waitedS: number): string[] {
+  return [...unseen].map(
+    ([host, missing]) =>
+      `After ${waitedS} s ${host} still did not know the probe(s) on ${missing.join(', ')}: gossip (7946/tcp+udp) is blocked or slow between them; if a node left and rejoined this network moments before, Docker can take up to a minute to settle, so run again.`,
+  );
+}

@@ -40,6 +40,7 @@ function pingError(raw: string, sent: number, received: number, exitCode?: numbe
   }
   if (/Network unreachable|No route to host/i.test(raw)) return 'no route';
   if (/Message too long|frag needed/i.test(raw)) return 'packet too large for the path (MTU)';
+  if (!/packets transmitted/.test(raw) && (exitCode === 124 || exitCode === 143)) return 'timed out (no answer to the name lookup or ping)';
   if (sent > 0 && received === 0) return 'no reply';
   if (sent > 0 && received < sent) return `${sent - received} of ${sent} replies lost`;
   return exitCode === undefined ? 'no result' : `ping exited with ${exitCode}`;

@@ -16,17 +16,29 @@ export interface PingPlan {
   /** Seconds each reply may take. */
   timeoutS: number;
   intervalS: number;
+  /** Extra seconds allowed for the name lookup before a ping is stopped (default 3). */
+  lookupGraceS?: number;
+}
+
+/**
+ * Seconds one ping may take in all before it is stopped: its own replies plus a grace for the name
+ * lookup (a name the embedded DNS does not know goes upstream, where a sealed host can hang ~20 s).
+ */
+export function pingLimitS(plan: PingPlan): number {
+  return Math.ceil(plan.count * plan.intervalS + plan.timeoutS) + (plan.lookupGraceS ?? 3);
 }
 
 export function pingScript(targets: PingTarget[], plan: PingPlan): string {
+  // Images without `timeout` still work, only without the bound.
+  const limit = `if command -v timeout >/dev/null 2>&1; then T="timeout ${pingLimitS(plan)}"; else T=""; fi`;
   const parts = targets.map((t, i) => {
     if (!SAFE_TARGET.test(t.address)) throw new Error(`unsafe ping target ${JSON.stringify(t.address)}`);
     if (t.size !== undefined && (!Number.isInteger(t.size) || t.size < 0 || t.size > 65507)) throw new Error('bad ping size');
     const size = t.size === undefined ? '' : ` -s ${t.size}`;
-    return `(ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${t.address} > /tmp/so-ping-${i} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${i}) &`;
+    return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${t.address} > /tmp/so-ping-${i} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${i}) &`;
   });
   const collect = targets.map((_, i) => `echo "__begin ${i}"; cat /tmp/so-ping-${i}; echo "__end ${i}"; rm -f /tmp/so-ping-${i}`);
-  return [...parts, 'wait', ...collect].join('\n');
+  return [limit, ...parts, 'wait', ...collect].join('\n');
 }
 
 /** Splits the script's output into per-target text and exit codes, by index. */

@@ -7,9 +7,10 @@ import type { DockerHost } from '../docker/DockerHost';
 import { Cancelled, Refused, throwIfAborted, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
-import { type HostProblem, type MatrixCell, finishCell, overallDiagnoses } from './diagnosis';
+import { type HostProblem, type MatrixCell, type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { type PingResult, parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
+import { abortableDelay, waitOutRecentLeaves, waitUntilKnown } from './settle';
 
 export const PROBE_LABEL = 'swarm-overlay.probe';
 export const DEFAULT_PROBE_IMAGE = 'alpine:3.20';
@@ -27,6 +28,8 @@ export interface MatrixOptions {
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   onCell?: (cell: MatrixCell) => void;
+  /** How long to wait for every host to learn of every probe through gossip (default 20 s). */
+  convergeTimeoutMs?: number;
 }
 
 export interface MatrixResult {
@@ -37,8 +40,11 @@ export interface MatrixResult {
   diagnoses: string[];
   problems: HostProblem[];
   largeSize: number;
-  timings: { sweepMs: number; placeMs: number; measureMs: number; cleanupMs: number };
+  timings: { sweepMs: number; settleMs: number; placeMs: number; convergeMs: number; measureMs: number; cleanupMs: number };
 }
+
+/** Pause before failed targets are tried again, so gossip about a fresh probe can settle. */
+const RETRY_DELAY_MS = 1000;
 
 export const DEFAULT_PLAN: PingPlan = { count: 3, timeoutS: 1, intervalS: 0.2 };
 
@@ -67,6 +73,8 @@ export async function sweepProbes(hosts: DockerHosts, names: string[], logger: L
   return counts.reduce((a, b) => a + b, 0);
 }
 
+const CONVERGE_TIMEOUT_MS = 20_000;
+
 async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string) => void): Promise<void> {
   try {
     await h.call('inspect the probe image', (d) => d.getImage(image).inspect());
@@ -92,19 +100,23 @@ async function execScript(container: Docker.Container, script: string, signal?: 
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   container.modem.demuxStream(stream, out, out);
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      stream.destroy();
-      reject(new Cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    stream.on('end', () => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new Cancelled());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', reject);
     });
-    stream.on('close', () => resolve());
-    stream.on('error', reject);
-  });
+  } finally {
+    // The hijacked connection is an SSH channel: the daemon only half-closes it when the exec ends,
+    // so it stays open (and counted against the connection's channel bound) until closed here.
+    stream.destroy();
+  }
   const info = (await exec.inspect()) as { ExitCode?: number | null };
   return { output: Buffer.concat(chunks).toString('utf8'), exitCode: info.ExitCode ?? undefined };
 }
@@ -115,6 +127,7 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
   const log = o.logger;
   const via = hosts.get(o.via);
   const net = (await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as {
+    Id: string;
     Name: string;
     Driver?: string;
     Attachable?: boolean;
@@ -130,13 +143,15 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
   const largeSize = mtu - 28;
   const problems: HostProblem[] = [];
   const probes: Probe[] = [];
-  const timings = { sweepMs: 0, placeMs: 0, measureMs: 0, cleanupMs: 0 };
+  const timings = { sweepMs: 0, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
   let t = Date.now();
   try {
     o.onProgress?.('Removing probes left by earlier runs…');
     await sweepProbes(hosts, hosts.list().map((h) => h.name), log);
     timings.sweepMs = Date.now() - t;
     throwIfAborted(o.signal);
+    t = Date.now();
+    if (net.Driver === 'overlay') timings.settleMs = await waitOutRecentLeaves(hosts, o.hosts, net.Id, o.onProgress, o.signal);
     t = Date.now();
     o.onProgress?.(`Starting ${o.hosts.length} probe(s)…`);
     await Promise.all(
@@ -173,6 +188,14 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
     throwIfAborted(o.signal);
     t = Date.now();
     const live = probes.filter((p) => p.ip);
+    let unseen: Unseen = new Map();
+    if (net.Driver === 'overlay' && live.length > 1) {
+      o.onProgress?.('Waiting until every host knows every probe…');
+      unseen = await waitUntilKnown(hosts, net.Name, live, o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS, o.signal);
+      timings.convergeMs = Date.now() - t;
+      for (const [host, missing] of unseen) log.warn(`matrix: after ${timings.convergeMs} ms ${host} still did not know the probe(s) of ${missing.join(', ')}`);
+      t = Date.now();
+    }
     const cells: MatrixCell[] = [];
     o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
     const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
@@ -199,10 +222,12 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
         // failed targets get one more try before they count as failed.
         const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
         if (failed.length > 0) {
+          await abortableDelay(RETRY_DELAY_MS, o.signal);
           for (const [k, v] of await measure(src, failed)) byKey.set(k, v);
         }
         for (const dst of live) {
-          const cell = finishCell({ from: src.host, to: dst.host, byName: byKey.get(`${dst.host}/name`)!, byIp: byKey.get(`${dst.host}/ip`)!, large: byKey.get(`${dst.host}/large`) }, largeSize);
+          const measured = finishCell({ from: src.host, to: dst.host, byName: byKey.get(`${dst.host}/name`)!, byIp: byKey.get(`${dst.host}/ip`)!, large: byKey.get(`${dst.host}/large`) }, largeSize);
+          const cell = withUnseen(measured, unseen, Math.round(timings.convergeMs / 1000));
           cells.push(cell);
           o.onCell?.(cell);
         }
@@ -211,7 +236,8 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
     timings.measureMs = Date.now() - t;
     const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
     cells.sort((a, b) => order(a) - order(b));
-    const diagnoses = overallDiagnoses(o.hosts, cells, problems);
+    const failing = cells.some((c) => !c.ok);
+    const diagnoses = [...(failing ? unseenDiagnoses(unseen, Math.round(timings.convergeMs / 1000)) : []), ...overallDiagnoses(o.hosts, cells, problems)];
     return { network: net.Name, hosts: o.hosts, ok: problems.length === 0 && cells.every((c) => c.ok), cells, diagnoses, problems, largeSize, timings };
   } finally {
     t = Date.now();
