@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm run demo: a local lab of Docker hosts reached over SSH, and what Swarm Overlay sees of it.
+# npm run demo: a local lab of Docker hosts reached over SSH, a swarm and an overlay network on it, and
+# VS Code (code-server on 127.0.0.1) with Swarm Overlay installed, until Ctrl+C; then all of it goes away.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,14 +21,12 @@ if [ ${#need[@]} -gt 0 ]; then
     || die "apt-get could not install ${need[*]}."
 fi
 
-echo "== building"
-npm run --silent build
+echo "== tools for VS Code in the browser (Node 24 and code-server, cached in .cache/e2e)"
+bash scripts/e2e-setup.sh || die "could not install code-server (see the line above)."
+echo "== building and packaging the extension"
+npm run --silent package >/dev/null || die "npm run package failed."
 echo "== lab: ${LAB_HOSTS:-3} Docker hosts, each with its own dockerd and sshd"
 bash test/lab/up.sh "${LAB_HOSTS:-3}"
-S=test/lab/.state
-echo
-echo "== swarm-overlay hosts"
-node dist/cli.js --hosts "$S/hosts.json" --known-hosts "$S/known_hosts" --ssh-config "$S/ssh_config" hosts || true
-echo
-echo "The lab stays up. Try: node dist/cli.js --hosts $S/hosts.json --known-hosts $S/known_hosts --json hosts"
-echo "Remove it with: npm run lab:down"
+# Whatever happens next (Ctrl+C included), the lab goes away with the demo.
+trap 'echo "== lab down"; bash test/lab/down.sh >/dev/null 2>&1 || echo "demo: lab down failed; run npm run lab:down" >&2' EXIT
+node --import tsx scripts/demo.ts

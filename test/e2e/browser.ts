@@ -152,8 +152,21 @@ export async function openContextMenu(page: Page, item: Locator): Promise<string
 /** Clicks the entry `action` of the open context menu. */
 export async function clickMenuEntry(page: Page, action: string): Promise<void> {
   const entry = page.getByRole('menuitem', { name: action, exact: true });
-  await entry.waitFor({ state: 'visible', timeout: 10_000 });
-  await entry.click();
+  // A click that lands while the menu is still settling is sometimes lost: the menu then stays open.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (!(await entry.isVisible())) {
+      if (attempt > 1) return; // the menu closed: the last click did its work
+      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await entry.click();
+    try {
+      await page.getByRole('menu').first().waitFor({ state: 'hidden', timeout: 3_000 });
+      return;
+    } catch {
+      // Still open: try again.
+    }
+  }
+  throw new Error(`The context menu entry "${action}" did not respond to three clicks.`);
 }
 
 /** Right-clicks a tree item and clicks the context-menu entry named `action`. */
@@ -221,6 +234,33 @@ export async function setLogLevel(page: Page, channel: string, level: string): P
   await pickQuickItem(page, channel);
   await pickQuickItem(page, level);
   await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** The validation or prompt message under the quick input box. */
+export async function quickInputMessage(page: Page): Promise<string> {
+  return ((await quickInput(page).locator('.quick-input-message').first().textContent().catch(() => '')) ?? '').trim();
+}
+
+/**
+ * Waits for the input box titled `title`, types `value`, waits until VS Code's validation has run
+ * (the message under the box is not the previous one), and presses Enter unless told not to.
+ * Returns the message shown under the box after typing.
+ */
+export async function typeInQuickInput(page: Page, title: string | RegExp, value: string, opts: { submit?: boolean; prompt?: RegExp } = {}): Promise<string> {
+  await waitVisible(page, quickInput(page).locator('.quick-input-title', { hasText: title }).first(), `the input "${title}"`, 30_000);
+  if (opts.prompt) await waitVisible(page, quickInput(page).locator('.quick-input-message', { hasText: opts.prompt }).first(), `the prompt ${opts.prompt}`, 10_000);
+  const box = quickInputBox(page);
+  await box.fill(value);
+  // validateInput runs asynchronously after each change.
+  await page.waitForTimeout(300);
+  const message = await quickInputMessage(page);
+  if (opts.submit ?? true) await box.press('Enter');
+  return message;
+}
+
+/** The content frame of the active webview (code-server nests it in two iframes). */
+export function webviewFrame(page: Page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
 
 export interface Toast {

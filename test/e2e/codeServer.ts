@@ -33,6 +33,19 @@ export interface StartOptions {
   settings?: Record<string, unknown>;
   /** Keep the temp dir after stop() (also when E2E_KEEP=1). */
   keep?: boolean;
+  /** Port on 127.0.0.1; a free one when not given or taken. */
+  port?: number;
+  /** Where code-server's own log goes (default test-results/e2e/code-server.log). */
+  logFile?: string;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 export function freePort(): Promise<number> {
@@ -54,6 +67,8 @@ export function labSettings(): Record<string, unknown> {
     'swarmOverlay.hosts': JSON.parse(readFileSync(l.hostsFile, 'utf8')),
     'swarmOverlay.knownHostsFile': l.knownHosts,
     'swarmOverlay.sshConfigFile': l.sshConfig,
+    // Nothing can be pulled here: the lab's hosts have this image loaded.
+    'swarmOverlay.probeImage': 'swarm-overlay/probe:busybox',
     'workbench.colorTheme': 'Dark Modern',
   };
 }
@@ -232,9 +247,9 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     JSON.stringify({ ...quietSettings, ...labSettings(), ...envSettings(), ...opts.settings }, null, 2),
   );
 
-  const port = await freePort();
+  const port = opts.port !== undefined && (await portFree(opts.port)) ? opts.port : await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const logFile = path.join(resultsDir(), 'code-server.log');
+  const logFile = opts.logFile ?? path.join(resultsDir(), 'code-server.log');
   const log = createWriteStream(logFile);
   await new Promise((r) => log.once('open', r));
   const started = Date.now();

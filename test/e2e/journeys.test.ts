@@ -14,6 +14,10 @@ import {
   launch,
   openContextMenu,
   openSidebar,
+  quickInputMessage,
+  typeInQuickInput,
+  webviewFrame,
+  assertNoErrorToast,
   resizeSidebar,
   pickQuickItem,
   quickPickItem,
@@ -31,8 +35,12 @@ import {
 import { startCodeServer, type CodeServer } from './codeServer';
 import { labFiles, resultsDir, ROOT } from './env';
 import type { Page } from './pw';
+import { labExec } from '../support/lab';
 
 const HOSTS = ['h1', 'h2', 'h3'];
+const NET = 'so-e2e';
+const BAD = 'so-e2e-never';
+const SUBNET = '10.210.0.0/24';
 const TOKEN = /SWMTKN-1-[0-9A-Za-z-]{20,}/;
 
 /** The project's CLI against the lab (plain Node; no VS Code). */
@@ -54,6 +62,12 @@ function leaveAllSwarms(): string[] {
     out.push(`${h}: exit ${r.status} ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`);
   }
   return out;
+}
+
+function networkNames(): string[] {
+  const r = cli('--json', 'network', 'ls', '--via', 'h1');
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as Array<{ name: string }>).map((n) => n.name).sort();
 }
 
 function swarmStates(): Record<string, string> {
@@ -262,6 +276,138 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
     assert.match(icon ?? '', /codicon-warning/, 'two managers: the swarm item carries a warning icon');
     // What the CLI sees agrees.
     assert.deepEqual(swarmStates(), { h1: 'active', h2: 'active', h3: 'active' });
+  }));
+
+  test('J3: Command palette → Create Overlay Network…: every step filled, the network appears in the tree', { timeout: 180_000 }, onScreen('j3', async (t) => {
+    await expandView(page, 'Networks');
+    await runCommand(page, 'Swarm Overlay: Create Overlay Network…');
+    // One swarm among the hosts: no swarm picker; the networks are read, then the steps.
+    assert.match(await typeInQuickInput(page, 'Create Overlay Network (1/4)', NET, { submit: false, prompt: /Network name/ }), /^Network name \(Press 'Enter' to confirm/);
+    await shot(page, 'j3-create-network-name', t);
+    await page.keyboard.press('Enter');
+    // Step 2: the options, attachable already ticked; the encrypted option explains its cost.
+    await waitVisible(page, quickPickItem(page, 'encrypted').first(), 'the network options', 30_000);
+    const options = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => ({ text: (r.textContent ?? '').trim(), checked: r.getAttribute('aria-checked') })),
+    );
+    t.diagnostic(`options: ${JSON.stringify(options)}`);
+    assert.equal(options.find((o) => o.text.startsWith('attachable'))?.checked, 'true', 'attachable is on by default');
+    assert.match(options.find((o) => o.text.startsWith('encrypted'))?.text ?? '', /not supported on Windows hosts/);
+    await shot(page, 'j3-create-network-options', t);
+    await page.keyboard.press('Enter');
+    await typeInQuickInput(page, 'Create Overlay Network (3/4)', SUBNET, { prompt: /^Subnet/ });
+    await typeInQuickInput(page, 'Create Overlay Network (3/4)', '10.210.0.1', { prompt: /^Gateway inside 10\.210\.0\.0\/24/ });
+    await typeInQuickInput(page, 'Create Overlay Network (3/4)', '10.210.0.128/25', { prompt: /^IP range/ });
+    await typeInQuickInput(page, 'Create Overlay Network (4/4)', '1400', { prompt: /^MTU/ });
+    await typeInQuickInput(page, 'Create Overlay Network (4/4)', 'team=e2e, purpose=matrix', { submit: false, prompt: /^Labels/ });
+    await shot(page, 'j3-create-network-labels', t);
+    await page.keyboard.press('Enter');
+    const t0 = Date.now();
+    const rows = await waitUntil(
+      page,
+      `${NET} in the Networks view`,
+      () => treeRows(page, 'Networks'),
+      (r) => r.some((x) => x.label === NET),
+      60_000,
+    );
+    timings.createNetworkMs = Date.now() - t0;
+    t.diagnostic(`Networks view: ${JSON.stringify(rows)}`);
+    const row = rows.find((x) => x.label === NET)!;
+    assert.match(row.description, /^overlay · swarm · 10\.210\.0\.0\/24 · attachable/, row.description);
+    // Revealed and selected, as a person would expect after creating it.
+    await waitUntil(page, `${NET} selected`, () => treeItem(page, 'Networks', NET).getAttribute('aria-selected'), (v) => v === 'true', 10_000);
+    const info = await toasts(page);
+    assert.ok(info.some((x) => x.message === `Created overlay network "${NET}" (${SUBNET}).`), JSON.stringify(info));
+    await shot(page, 'j3-network-created', t);
+    // What Docker has, read back through the CLI.
+    const inspect = cli('--json', 'network', 'inspect', NET, '--via', 'h1');
+    assert.equal(inspect.status, 0, inspect.stderr);
+    const doc = JSON.parse(inspect.stdout) as { Attachable: boolean; Options: Record<string, string>; Labels: Record<string, string>; IPAM: { Config: Array<{ Subnet: string; Gateway: string; IPRange: string }> } };
+    assert.equal(doc.Attachable, true);
+    assert.equal(doc.Options['com.docker.network.driver.mtu'], '1400');
+    assert.deepEqual(doc.Labels, { team: 'e2e', purpose: 'matrix' });
+    assert.deepEqual(doc.IPAM.Config.map((c) => [c.Subnet, c.Gateway, c.IPRange]), [[SUBNET, '10.210.0.1', '10.210.0.128/25']]);
+  }));
+
+  test('J5: an invalid or overlapping subnet shows its error in the step, and nothing is created', { timeout: 120_000 }, onScreen('j5', async (t) => {
+    const before = networkNames();
+    await runCommand(page, 'Swarm Overlay: Create Overlay Network…');
+    // The name of the network made in J3 is taken.
+    await typeInQuickInput(page, 'Create Overlay Network (1/4)', NET, { submit: false, prompt: /Network name/ });
+    await waitUntil(page, 'the "name taken" message', () => quickInputMessage(page), (m) => m === `A network named "${NET}" exists already on this swarm.`, 5_000);
+    await typeInQuickInput(page, 'Create Overlay Network (1/4)', BAD);
+    await waitVisible(page, quickPickItem(page, 'encrypted').first(), 'the network options', 30_000);
+    await page.keyboard.press('Enter');
+    const cases: Array<[string, RegExp]> = [
+      ['10.210.0.300/24', /^"10\.210\.0\.300\/24" is not an IPv4 CIDR such as 10\.20\.0\.0\/24\.$/],
+      ['10.210.0.0/25', new RegExp(`^10\\.210\\.0\\.0/25 overlaps 10\\.210\\.0\\.0/24 \\(.*${NET}.*\\)\\.$`)],
+      ['10.99.0.0/16', /^10\.99\.0\.0\/16 overlaps 10\.99\.0\.\d+\/\d+ \(.*h\d.*\)\.$/],
+      ['10.211.0.5/24', /has host bits set: write it as 10\.211\.0\.0\/24\.$/],
+    ];
+    for (const [value, expected] of cases) {
+      await typeInQuickInput(page, 'Create Overlay Network (3/4)', value, { submit: false });
+      const message = await waitUntil(page, `the message for ${value}`, () => quickInputMessage(page), (m) => expected.test(m), 5_000);
+      t.diagnostic(`${value} → ${message}`);
+      if (value === '10.210.0.0/25') await shot(page, 'j5-overlapping-subnet-refused', t);
+      // Enter does not get past an invalid value: still on the subnet step.
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(300);
+      assert.match(await page.locator('.quick-input-widget .quick-input-title').first().textContent() ?? '', /Create Overlay Network \(3\/4\)/);
+      assert.equal(await quickInputMessage(page), message);
+    }
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await assertNoErrorToast(page, 'cancelling the create');
+    assert.deepEqual(networkNames(), before, 'no network was created or removed');
+    assert.ok(!(await treeRows(page, 'Networks')).some((r) => r.label === BAD), `${BAD} is not in the tree`);
+  }));
+
+  test('J4: the connectivity matrix on the new network: a full green 3×3 with latencies, nothing left behind', { timeout: 240_000 }, onScreen('j4', async (t) => {
+    await page.keyboard.press('Escape'); // whatever an earlier failed step left open
+    const entries = await openContextMenu(page, treeItem(page, 'Networks', NET));
+    t.diagnostic(`context menu of ${NET}: ${entries.join(' | ')}`);
+    await clickMenuEntry(page, 'Run Connectivity Matrix');
+    const frame = webviewFrame(page);
+    const run = frame.locator('#run');
+    await run.waitFor({ state: 'visible', timeout: 60_000 });
+    // The network picked from the tree is selected; its three hosts are ticked.
+    await waitUntil(page, 'the matrix panel offering the network and its hosts', async () => ({
+      network: ((await frame.locator('#network').getAttribute('current-value').catch(() => null)) ?? (await frame.locator('#network [selected]').first().textContent().catch(() => ''))) ?? '',
+      hosts: await frame.locator('.hosts [data-host]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-host')}:${e.checked === true}`)),
+    }), (v) => v.hosts.length === 3, 30_000).then((v) => {
+      t.diagnostic(`panel: ${JSON.stringify(v)}`);
+      assert.deepEqual(v.hosts, HOSTS.map((h) => `${h}:true`));
+    });
+    assert.match((await frame.locator('#network').textContent()) ?? '', new RegExp(`${NET} \\(via h1\\)`));
+    await shot(page, 'j4-matrix-panel', t);
+    const t0 = Date.now();
+    await run.click();
+    const verdict = frame.locator('.verdict h2');
+    await verdict.waitFor({ state: 'visible', timeout: 120_000 });
+    timings.matrixRunMs = Date.now() - t0;
+    const text = (await verdict.textContent())?.trim() ?? '';
+    const cells = await frame.locator('button.cell').evaluateAll((els) => els.map((e) => ({ from: e.getAttribute('data-from'), to: e.getAttribute('data-to'), cls: e.className, text: (e.textContent ?? '').trim() })));
+    t.diagnostic(`verdict: ${text}; cells: ${JSON.stringify(cells)}`);
+    await shot(page, 'j4-matrix-green', t);
+    assert.equal(text, `All 9 pairs pass on ${NET}.`);
+    assert.equal(cells.length, 9);
+    for (const c of cells) {
+      assert.match(c.cls, /\bok(-fast|-slow)?\b/, `${c.from}→${c.to} is green: ${c.cls}`);
+      assert.match(c.text, /^\d+\.\d\d ms$/, `${c.from}→${c.to} shows its latency: ${c.text}`);
+    }
+    // The detail pane of one pair, reached by keyboard: focus h1→h1, arrow right to h1→h2, Enter.
+    await frame.locator('button.cell[data-row="0"][data-col="0"]').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    const details = frame.locator('.details');
+    await details.locator('h2', { hasText: 'h1 → h2' }).waitFor({ timeout: 10_000 });
+    const pings = await details.locator('table.pings tr').evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').trim()));
+    t.diagnostic(`details: ${JSON.stringify(pings)}`);
+    assert.match(pings[1] ?? '', /^by nameok3\/30%[\d.]+\/[\d.]+\/[\d.]+ ms$/);
+    assert.match(pings[3] ?? '', /^large \(1372 B\)ok3\/3/);
+    await shot(page, 'j4-matrix-details', t);
+    // Every probe is gone from every host.
+    for (const h of HOSTS) assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
   }));
 
   test('the extension log: activation time, and no join token in clear', { timeout: 60_000 }, onScreen('log', async (t) => {

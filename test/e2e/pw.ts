@@ -8,6 +8,8 @@ export interface DomElement {
   className: string;
   getAttribute(name: string): string | null;
   querySelector(selector: string): DomElement | null;
+  /** Set on checkboxes (and the toolkit's vscode-checkbox). */
+  checked?: boolean;
 }
 
 export interface LocatorOptions {
@@ -24,6 +26,8 @@ export interface Locator {
   click(options?: { button?: 'left' | 'right' | 'middle'; position?: { x: number; y: number }; timeout?: number }): Promise<void>;
   hover(options?: { timeout?: number }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
+  press(key: string, options?: { timeout?: number }): Promise<void>;
+  focus(options?: { timeout?: number }): Promise<void>;
   waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
   textContent(options?: { timeout?: number }): Promise<string | null>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
@@ -34,6 +38,12 @@ export interface Locator {
   evaluateAll<R>(fn: (elements: DomElement[]) => R): Promise<R>;
 }
 
+/** An iframe's content, located from its parent. */
+export interface FrameLocator {
+  locator(selector: string, options?: LocatorOptions): Locator;
+  frameLocator(selector: string): FrameLocator;
+}
+
 export interface ConsoleMessage {
   type(): string;
   text(): string;
@@ -41,6 +51,7 @@ export interface ConsoleMessage {
 
 export interface Page {
   locator(selector: string, options?: LocatorOptions): Locator;
+  frameLocator(selector: string): FrameLocator;
   getByRole(role: string, options?: { name?: string | RegExp; exact?: boolean }): Locator;
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
   mouse: {

@@ -458,6 +458,17 @@ export class SshConnection {
     });
   }
 
+  /**
+   * exec for a command that only reads (safe to run twice): a channel that closed without an exit
+   * status (the connection dropped under it) is tried once more, on a fresh connection if need be.
+   */
+  async execRead(argv: readonly string[], signal?: AbortSignal): Promise<ExecResult> {
+    const first = await this.exec(argv, signal);
+    if (first.code !== null || first.signal !== undefined) return first;
+    this.log(`${argv[0]} on ${this.endpoint.hostName} ended without an exit status; running it again`);
+    return this.exec(argv, signal);
+  }
+
   /** Docker's API stream: the socket via streamlocal, or `docker system dial-stdio` where sshd refuses that. */
   async openDockerStream(socketPath: string, signal?: AbortSignal): Promise<ClientChannel> {
     if (!this.streamLocalRefused) {
@@ -467,7 +478,7 @@ export class SshConnection {
         if (!(err instanceof ChannelError)) throw err;
         // sshd says "open failed" both when its config forbids Unix-socket forwarding and when nothing
         // listens on the socket; a socket that exists means forwarding is what was refused.
-        const probe = await this.exec(['test', '-S', socketPath], signal);
+        const probe = await this.execRead(['test', '-S', socketPath], signal);
         if (probe.code !== 0) {
           throw new ChannelError(`Docker is not answering on ${this.endpoint.hostName} (no socket at ${socketPath}).`, {
             cause: err.cause,

@@ -25,7 +25,7 @@ export function parseRouteSource(output: string): string | undefined {
 }
 
 export async function hostAddresses(ssh: SshConnection, signal?: AbortSignal): Promise<HostAddress[]> {
-  const r = await ssh.exec(['ip', '-o', '-4', 'addr', 'show'], signal);
+  const r = await ssh.execRead(['ip', '-o', '-4', 'addr', 'show'], signal);
   if (r.code !== 0) {
     const why = r.stderr.trim() || (r.code === null ? 'the command was cut off before it finished' : `exit ${r.code}`);
     throw new Refused(`Cannot list the network interfaces of ${ssh.endpoint.hostName}: ${why}.`);
@@ -34,7 +34,7 @@ export async function hostAddresses(ssh: SshConnection, signal?: AbortSignal): P
 }
 
 export async function routeSource(ssh: SshConnection, peer: string, signal?: AbortSignal): Promise<string | undefined> {
-  const r = await ssh.exec(['ip', '-o', 'route', 'get', peer], signal);
+  const r = await ssh.execRead(['ip', '-o', 'route', 'get', peer], signal);
   const src = r.code === 0 ? parseRouteSource(r.stdout) : undefined;
   if (!src) ssh.log(`ip route get ${peer} on ${ssh.endpoint.hostName} gave no source (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
   return src;
