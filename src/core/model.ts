@@ -20,6 +20,8 @@ export interface SwarmMembership {
   nodeId: string;
   isManager: boolean;
   clusterId?: string;
+  /** On a manager: the node ids of every manager it knows (Raft members), reachable or not. */
+  managerIds?: string[];
 }
 
 export interface HostStatus {

@@ -51,7 +51,8 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
     case 'run': {
       const { via, network, hosts } = msg;
       if (typeof via !== 'string' || !NAME.test(via) || typeof network !== 'string' || !NAME.test(network)) return undefined;
-      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !hosts.every((h) => typeof h === 'string' && NAME.test(h))) return undefined;
+      // Array.from turns holes into undefined, which every() would otherwise skip.
+      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !Array.from(hosts).every((h) => typeof h === 'string' && NAME.test(h))) return undefined;
       return { type: 'run', via, network, hosts: [...new Set(hosts as string[])] };
     }
     default:

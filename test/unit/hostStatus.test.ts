@@ -20,6 +20,12 @@ test('statusFromInfo reads the engine version and swarm membership', () => {
   assert.equal(odd.swarm.state, 'unknown');
   assert.equal(odd.swarm.isManager, false);
   assert.equal(statusFromInfo('h3', {}).swarm.clusterId, undefined);
+  // A manager's Raft members (what tells a leaderless swarm's managers together), sorted, once each.
+  const lost = statusFromInfo('h4', {
+    Swarm: { LocalNodeState: 'active', NodeID: 'm1', ControlAvailable: true, Cluster: null, RemoteManagers: [{ NodeID: 'm3' }, { NodeID: 'm1' }, { NodeID: 'm3' }, { Addr: 'x' }, null] },
+  });
+  assert.deepEqual(lost.swarm, { state: 'active', nodeId: 'm1', isManager: true, clusterId: undefined, managerIds: ['m1', 'm3'] });
+  assert.equal(statusFromInfo('h5', { Swarm: { LocalNodeState: 'active', ControlAvailable: false, RemoteManagers: [{ NodeID: 'm1' }] } }).swarm.managerIds, undefined);
 });
 
 test('JSON entries carry error only when unreachable', () => {

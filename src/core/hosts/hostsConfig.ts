@@ -13,7 +13,8 @@ export function hostProblems(entry: unknown, index: number): string[] {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return [`${where} must be an object.`];
   const e = entry as Record<string, unknown>;
   const problems: string[] = [];
-  const label = typeof e.name === 'string' && e.name ? `Host "${e.name}"` : where;
+  // Echoed text is JSON-quoted so a control character cannot break the sentence.
+  const label = typeof e.name === 'string' && e.name ? `Host ${JSON.stringify(e.name)}` : where;
   if (typeof e.name !== 'string' || !NAME.test(e.name)) {
     problems.push(`${where} needs a "name" of 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
   }
@@ -37,8 +38,8 @@ export function hostProblems(entry: unknown, index: number): string[] {
     if (!known.has(key)) {
       problems.push(
         /pass(word|phrase)|secret|token/i.test(key)
-          ? `${label}: secrets do not belong in host settings ("${key}"); you will be asked and it is kept in the OS keychain.`
-          : `${label}: unknown field "${key}".`,
+          ? `${label}: secrets do not belong in host settings (${JSON.stringify(key)}); you will be asked and it is kept in the OS keychain.`
+          : `${label}: unknown field ${JSON.stringify(key)}.`,
       );
     }
   }
@@ -52,7 +53,7 @@ export function parseHosts(value: unknown, source = 'the host list'): HostConfig
   const seen = new Set<string>();
   for (const entry of value as Array<{ name?: unknown }>) {
     if (typeof entry?.name === 'string') {
-      if (seen.has(entry.name)) problems.push(`Two hosts are named "${entry.name}"; names must be unique.`);
+      if (seen.has(entry.name)) problems.push(`Two hosts are named ${JSON.stringify(entry.name)}; names must be unique.`);
       seen.add(entry.name);
     }
   }

@@ -19,10 +19,13 @@ const MAX_RAW = 4000;
 
 export function parsePing(raw: string, exitCode?: number): PingResult {
   const text = raw.length > MAX_RAW ? raw.slice(0, MAX_RAW) + '…' : raw;
-  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(raw);
+  // \b: without it a long run of digits is retried from each digit (quadratic).
+  const stats = /\b(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(raw);
   const rtt = /(?:round-trip|rtt) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(raw);
-  const sent = stats ? Number(stats[1]) : 0;
-  const received = stats ? Math.min(Number(stats[2]), sent) : 0;
+  // Counts beyond exact integers (a hostile or broken ping) are treated as no statistics.
+  const counted = stats && Number.isSafeInteger(Number(stats[1])) && Number.isSafeInteger(Number(stats[2]));
+  const sent = counted ? Number(stats[1]) : 0;
+  const received = counted ? Math.min(Number(stats[2]), sent) : 0;
   const lossPercent = sent > 0 ? Math.round(((sent - received) / sent) * 1000) / 10 : 100;
   const out: PingResult = { ok: sent > 0 && received === sent, sent, received, lossPercent, raw: text };
   if (rtt) {

@@ -44,11 +44,27 @@ export function pingScript(targets: PingTarget[], plan: PingPlan): string {
 /** Splits the script's output into per-target text and exit codes, by index. */
 export function splitPingOutput(output: string, count: number): Array<{ raw: string; exitCode?: number }> {
   const results: Array<{ raw: string; exitCode?: number }> = Array.from({ length: count }, () => ({ raw: '' }));
-  const re = /__begin (\d+)\n([\s\S]*?)__end \1/g;
-  for (let m = re.exec(output); m; m = re.exec(output)) {
+  // End markers are indexed first: a regex searching ahead from each begin marker was quadratic when
+  // hostile output repeats begin markers that never end.
+  const ends = new Map<string, number[]>();
+  for (const m of output.matchAll(/__end (\d+)/g)) {
+    const list = ends.get(m[1]!) ?? [];
+    list.push(m.index);
+    ends.set(m[1]!, list);
+  }
+  const next = new Map<string, number>();
+  const begin = /__begin (\d+)\n/g;
+  for (let m = begin.exec(output); m; m = begin.exec(output)) {
+    const list = ends.get(m[1]!) ?? [];
+    let k = next.get(m[1]!) ?? 0;
+    while (k < list.length && list[k]! < begin.lastIndex) k++;
+    next.set(m[1]!, k);
+    if (k === list.length) continue;
+    const bodyEnd = list[k]!;
+    const body = output.slice(begin.lastIndex, bodyEnd);
+    begin.lastIndex = bodyEnd + `__end ${m[1]}`.length;
     const i = Number(m[1]);
     if (i < 0 || i >= count) continue;
-    const body = m[2]!;
     const rc = /__rc=(\d+)\s*$/.exec(body);
     results[i] = { raw: body.replace(/__rc=\d+\s*$/, '').trimEnd(), exitCode: rc ? Number(rc[1]) : undefined };
   }

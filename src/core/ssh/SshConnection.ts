@@ -388,6 +388,15 @@ export class SshConnection {
     };
     channel.once('close', finish);
     channel.once('error', finish);
+    // ssh2 emits 'close' only after 'end', and 'end' only once the readable side is read to its end.
+    // Whoever destroys a channel (the HTTP agent dropping a socket, a finished exec) has stopped
+    // reading it: drain it, or the channel, and its slot, stay taken for good.
+    const destroy = channel.destroy.bind(channel);
+    channel.destroy = ((...args: Parameters<typeof channel.destroy>) => {
+      destroy(...args);
+      channel.resume();
+      return channel;
+    }) as typeof channel.destroy;
     return channel;
   }
 

@@ -55,9 +55,36 @@ export function hostEntryName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * OpenSSH's glob ('*' any run, '?' one character), case-insensitive for ASCII as ssh is. Matched by
+ * hand with one backtrack point, in O(pattern × name): a regex built from a pattern such as
+ * `*a*a*a*a*b` backtracks exponentially and would stall every connection.
+ */
+function globMatches(pattern: string, name: string): boolean {
+  const p = asciiLower(pattern);
+  const n = asciiLower(name);
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let resume = 0;
+  while (j < n.length) {
+    if (i < p.length && (p[i] === '?' || (p[i] !== '*' && p[i] === n[j]))) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === '*') {
+      star = i++;
+      resume = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p[i] === '*') i++;
+  return i === p.length;
 }
 
 function hashedMatches(entry: string, name: string): boolean {
@@ -78,7 +105,7 @@ export function hostsFieldMatches(field: string, name: string): boolean {
     if (!pattern) continue;
     const negated = pattern.startsWith('!');
     const p = negated ? pattern.slice(1) : pattern;
-    if (globToRegExp(p).test(name)) {
+    if (globMatches(p, name)) {
       if (negated) return false;
       matched = true;
     }

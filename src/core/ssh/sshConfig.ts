@@ -40,7 +40,11 @@ export class SshConfigResolver {
     private readonly homeDir: string = os.homedir(),
     private readonly localUser: string = safeUserName(),
   ) {
-    this.config = SSHConfig.parse(inlineIncludes(configText, homeDir, 0));
+    try {
+      this.config = SSHConfig.parse(inlineIncludes(configText, homeDir, 0));
+    } catch (err) {
+      throw new ConfigError(`The SSH config cannot be read: ${(err as Error).message}.`, { cause: err });
+    }
   }
 
   /** Reads a config file (default ~/.ssh/config); a missing file is an empty config. */

@@ -13,8 +13,11 @@ export interface HostAddress {
 export function parseIpAddr(output: string): HostAddress[] {
   const out: HostAddress[] = [];
   for (const line of output.split('\n')) {
-    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+inet\s+(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})\b/.exec(line.trim());
-    if (m && m[1] !== 'lo') out.push({ interface: m[1]!, address: m[2]!, prefix: Number(m[3]) });
+    const m = /^\d+:\s+(\S+)\s+inet\s+(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})\b/.exec(line.trim());
+    if (!m) continue;
+    // "veth1@if6" is veth1. Split apart: in the one regex, a token full of '@' backtracked quadratically.
+    const name = m[1]!.replace(/^(.+?)@.+$/, '$1');
+    if (name !== 'lo') out.push({ interface: name, address: m[2]!, prefix: Number(m[3]) });
   }
   return out;
 }

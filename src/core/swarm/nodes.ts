@@ -12,26 +12,32 @@ export interface NodeAnswer {
   ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
 }
 
+// A daemon's answer is trusted for nothing, not even its types: a field of the wrong type reads as absent.
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const stringEntries = (v: unknown): Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) : {};
+
 export function nodeFromAnswer(n: NodeAnswer): SwarmNode {
   const role: NodeRole = n.Spec?.Role === 'manager' ? 'manager' : 'worker';
-  const availability = (['active', 'pause', 'drain'].includes(n.Spec?.Availability ?? '') ? n.Spec!.Availability : 'active') as NodeAvailability;
+  const availability = (['active', 'pause', 'drain'].includes(text(n.Spec?.Availability) ?? '') ? n.Spec!.Availability : 'active') as NodeAvailability;
   let managerStatus: SwarmNode['managerStatus'];
   if (role === 'manager') {
     const r = n.ManagerStatus?.Reachability;
-    managerStatus = n.ManagerStatus?.Leader ? 'leader' : r === 'reachable' || r === 'unreachable' ? r : 'unknown';
+    managerStatus = n.ManagerStatus?.Leader === true ? 'leader' : r === 'reachable' || r === 'unreachable' ? r : 'unknown';
   }
+  const index = n.Version?.Index;
   return {
-    id: n.ID ?? '',
-    hostname: n.Description?.Hostname ?? '',
+    id: text(n.ID) ?? '',
+    hostname: text(n.Description?.Hostname) ?? '',
     role,
     availability,
-    status: n.Status?.State ?? 'unknown',
-    statusMessage: n.Status?.Message || undefined,
+    status: text(n.Status?.State) ?? 'unknown',
+    statusMessage: text(n.Status?.Message) || undefined,
     managerStatus,
-    engineVersion: n.Description?.Engine?.EngineVersion ?? '',
-    address: n.ManagerStatus?.Addr?.replace(/:\d+$/, '') || n.Status?.Addr || '',
-    labels: { ...(n.Spec?.Labels ?? {}) },
-    version: n.Version?.Index ?? 0,
+    engineVersion: text(n.Description?.Engine?.EngineVersion) ?? '',
+    address: text(n.ManagerStatus?.Addr)?.replace(/:\d+$/, '') || text(n.Status?.Addr) || '',
+    labels: stringEntries(n.Spec?.Labels),
+    version: typeof index === 'number' && Number.isFinite(index) ? index : 0,
   };
 }
 
@@ -47,7 +53,8 @@ export function sortNodes(nodes: SwarmNode[]): SwarmNode[] {
 
 export async function listNodes(via: DockerHost): Promise<SwarmNode[]> {
   const answer = await via.call('list the swarm nodes (is it a manager?)', (d) => d.listNodes() as Promise<NodeAnswer[]>);
-  return sortNodes((Array.isArray(answer) ? answer : []).map(nodeFromAnswer));
+  const entries = (Array.isArray(answer) ? answer : []).filter((n): n is NodeAnswer => typeof n === 'object' && n !== null);
+  return sortNodes(entries.map(nodeFromAnswer));
 }
 
 /** A node by exact id, unique id prefix, or hostname; one clear sentence when none or several match. */

@@ -25,25 +25,47 @@ export interface SwarmsView {
   standalone: string[];
 }
 
+/** Managers answer as one group per cluster; without a cluster id (no leader), per set of Raft members. */
+function groupKey(s: HostStatus): string {
+  return s.swarm.clusterId ?? `raft:${(s.swarm.managerIds ?? [s.swarm.nodeId]).join(',')}`;
+}
+
+/**
+ * Why no manager of a group could list the nodes: when the managers it knows of mostly do not
+ * answer, that the swarm has lost quorum and what stops working; otherwise Docker's own reason.
+ */
+function failureReason(group: HostStatus[], reachable: HostStatus[], dockerError: string | undefined): { error: string } {
+  const ids = new Set(group.flatMap((g) => g.swarm.managerIds ?? []));
+  if (ids.size > 0) {
+    const answering = reachable.filter((s) => ids.has(s.swarm.nodeId) && s.swarm.isManager).length;
+    const q = quorum(ids.size, Math.max(answering, 1));
+    if (!q.hasQuorum && q.warnings[0]) return { error: q.warnings[0] };
+  }
+  return { error: dockerError ?? 'No manager of this swarm answered.' };
+}
+
 export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]): Promise<SwarmsView> {
   const reachable = statuses.filter((s) => s.reachable);
-  const managers = reachable.filter((s) => s.swarm.isManager && s.swarm.clusterId);
-  const clusterIds = [...new Set(managers.map((s) => s.swarm.clusterId!))].sort();
-  const swarms: SwarmOverview[] = await Promise.all(
-    clusterIds.map(async (clusterId) => {
+  // A manager whose swarm has no leader reports no cluster id: it still counts, grouped by its Raft members.
+  const managers = reachable.filter((s) => s.swarm.isManager && s.swarm.state === 'active');
+  const keys = [...new Set(managers.map(groupKey))].sort();
+  const swarms: Array<SwarmOverview & { memberIds?: Set<string> }> = await Promise.all(
+    keys.map(async (key) => {
+      const group = managers.filter((s) => groupKey(s) === key);
+      const clusterId = group[0]!.swarm.clusterId ?? '';
+      const memberIds = new Set(group.flatMap((g) => [g.swarm.nodeId, ...(g.swarm.managerIds ?? [])]));
       let error: string | undefined;
-      for (const m of managers.filter((s) => s.swarm.clusterId === clusterId)) {
+      for (const m of group) {
         try {
           const nodes = await listNodes(hosts.get(m.name));
           const mgrs = nodes.filter((n) => n.role === 'manager');
           const up = mgrs.filter(managerUp);
-          return { clusterId, via: m.name, nodes, quorum: quorum(mgrs.length, up.length), hostOfNode: {} };
+          return { clusterId, via: m.name, nodes, quorum: quorum(mgrs.length, up.length), hostOfNode: {}, memberIds };
         } catch (err) {
           error = userMessage(err);
         }
       }
-      // No manager could answer: a swarm without a leader has usually lost quorum.
-      return { clusterId, nodes: [], hostOfNode: {}, error };
+      return { clusterId, nodes: [], hostOfNode: {}, memberIds, ...failureReason(group, reachable, error) };
     }),
   );
   const standalone: string[] = [];
@@ -53,9 +75,12 @@ export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]):
       standalone.push(s.name);
       continue;
     }
-    const home = swarms.find((w) => (s.swarm.clusterId && w.clusterId === s.swarm.clusterId) || w.nodes.some((n) => n.id === s.swarm.nodeId));
+    const home = swarms.find(
+      (w) => (s.swarm.clusterId && w.clusterId === s.swarm.clusterId) || w.nodes.some((n) => n.id === s.swarm.nodeId) || (w.memberIds?.has(s.swarm.nodeId) ?? false),
+    );
     (home ?? orphans).hostOfNode[s.swarm.nodeId] = s.name;
   }
+  for (const w of swarms) delete w.memberIds;
   if (Object.keys(orphans.hostOfNode).length) {
     orphans.error = 'These hosts are in a swarm none of whose managers is configured here.';
     swarms.push(orphans);

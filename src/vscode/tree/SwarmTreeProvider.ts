@@ -14,7 +14,8 @@ export class SwarmItem extends vscode.TreeItem {
   ) {
     const short = swarm.clusterId ? swarm.clusterId.slice(0, 12) : 'unknown swarm';
     super(`Swarm ${short}`, vscode.TreeItemCollapsibleState.Expanded);
-    this.id = `swarm/${swarm.clusterId || 'orphans'}`;
+    // Without a cluster id (no leader, or managers not configured here) the hosts tell the groups apart.
+    this.id = `swarm/${swarm.clusterId || `unknown/${Object.values(swarm.hostOfNode).sort().join(',')}`}`;
     const warnings = [...(swarm.quorum?.warnings ?? []), ...(swarm.error ? [swarm.error] : [])];
     const serious = swarm.error !== undefined || swarm.quorum?.hasQuorum === false || (swarm.quorum?.managers ?? 0) % 2 === 0 || (swarm.quorum?.reachableManagers ?? 0) < (swarm.quorum?.managers ?? 0);
     this.description = quorumText ?? swarm.error ?? '';
