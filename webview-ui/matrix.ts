@@ -53,7 +53,7 @@ function toolbar(): HTMLElement {
   const bar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
   const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
   state.choices.forEach((c, i) => {
-    const o = el(tags.option, { value: String(i) }, `${c.name} (via ${c.via})`);
+    const o = el(tags.option, { value: String(i) }, `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`);
     if (state.selected?.via === c.via && state.selected.network === c.name) o.setAttribute('selected', '');
     net.append(o);
   });

@@ -36,7 +36,7 @@ Commands:
                  [--gateway IP] [--ip-range CIDR] [--mtu N] [--label k=v]...
   network rm|inspect|members <name> --via <host>
   ports --via <host>                      2377/tcp and 7946/tcp between the swarm's hosts
-  matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG]
+  matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG] [--temporary]
                                           ping every pair of hosts over the network (probe
                                           containers, always removed); exit 1 if any pair fails.
                                           With matrix, give the hosts file as --hosts-file FILE.
@@ -68,6 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         hosts: { type: 'string' },
         'hosts-file': { type: 'string' },
         image: { type: 'string' },
+        temporary: { type: 'boolean' },
         'ssh-config': { type: 'string' },
         'known-hosts': { type: 'string' },
         'accept-new-host-keys': { type: 'boolean' },
@@ -170,6 +171,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           via: values.via,
           probeHosts: values.hosts,
           image: values.image,
+          temporary: values.temporary === true,
         });
       default:
         throw new UsageError(`Unknown command "${command}".`);

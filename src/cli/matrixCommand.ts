@@ -1,4 +1,4 @@
-// CLI: `matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG] [--json]`. Exit 0 when every
+// CLI: `matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG] [--temporary] [--json]`. Exit 0 when every
 // pair passes, 1 when any fails, 2 on setup errors (no such network, image missing everywhere…).
 import type { Core } from '../core/core';
 import { ConfigError } from '../core/errors';
@@ -15,6 +15,7 @@ export interface MatrixArgs {
   via?: string;
   probeHosts?: string;
   image?: string;
+  temporary?: boolean;
 }
 
 export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promise<number> {
@@ -34,6 +35,7 @@ export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promi
     via,
     hosts: names,
     image: a.image ?? DEFAULT_PROBE_IMAGE,
+    temporaryCopy: a.temporary === true,
     logger: core.logger,
     onProgress: (m) => core.logger.info(`matrix: ${m}`),
   });
@@ -47,7 +49,7 @@ export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promi
     return c.ok ? `ok ${c.byIp.avgMs?.toFixed(2) ?? '?'}ms` : !c.byIp.ok ? 'FAIL' : !c.byName.ok ? 'FAIL name' : 'FAIL large';
   };
   const text = [
-    `Connectivity of "${result.network}" (rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
+    `Connectivity of "${result.network}"${result.testedOn ? ` (checked on its temporary attachable copy ${result.testedOn})` : ''} (rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
     '',
     formatTable(['FROM \\ TO', ...result.hosts], result.hosts.map((f) => [f, ...result.hosts.map((t) => cell(f, t))])).trimEnd(),
     '',

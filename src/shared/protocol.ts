@@ -9,6 +9,8 @@ export interface NetworkChoice {
   name: string;
   /** Hosts of that swarm that can take part. */
   hosts: string[];
+  /** False for an overlay the probes cannot join: the run then uses a temporary attachable copy. */
+  attachable: boolean;
 }
 
 export interface MatrixViewState {

@@ -4,7 +4,7 @@
 // does all three).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import {
@@ -62,6 +62,11 @@ function leaveAllSwarms(): string[] {
     out.push(`${h}: exit ${r.status} ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0] ?? ''}`);
   }
   return out;
+}
+
+function allFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 function networkNames(): string[] {
@@ -406,6 +411,13 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
     assert.match(pings[1] ?? '', /^by nameok3\/30%[\d.]+\/[\d.]+\/[\d.]+ ms$/);
     assert.match(pings[3] ?? '', /^large \(1372 B\)ok3\/3/);
     await shot(page, 'j4-matrix-details', t);
+    // The webview's policy: scripts only by nonce (no inline or eval), nothing fetched from elsewhere.
+    const csp = (await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
+    t.diagnostic(`webview CSP: ${csp}`);
+    assert.match(csp, /default-src 'none'/);
+    const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    assert.match(scriptSrc, /'nonce-[A-Za-z0-9+/=]{16,}'/);
+    assert.doesNotMatch(scriptSrc, /unsafe-inline|unsafe-eval/);
     // Every probe is gone from every host.
     for (const h of HOSTS) assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
   }));
@@ -432,6 +444,16 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
     t.diagnostic(`log lines about joins: ${joins.length}`);
     const leaked = TOKEN.exec(extensionLog);
     assert.equal(leaked, null, `a join token appears in clear in the log: ${leaked?.[0].slice(0, 16)}…`);
+    // Every log of the whole run — VS Code's own (window, extension host, output channels), code-server's
+    // and the browser console — is free of join tokens, unlock keys and private keys.
+    const files = [...allFiles(path.join(cs.userDataDir, 'logs')), cs.logFile];
+    const text = files.map((f) => readFileSync(f, 'utf8')).join('\n') + wb.consoleErrors.join('\n');
+    t.diagnostic(`secret scan: ${files.length} log files, ${text.length} characters`);
+    assert.ok(files.length >= 3, `log files found: ${files.join(', ')}`);
+    for (const [what, re] of [['join token', TOKEN], ['unlock key', /SWMKEY-1-[0-9A-Za-z+/=-]{20,}/], ['private key', /BEGIN (OPENSSH|RSA|EC) PRIVATE KEY/]] as const) {
+      const hit = re.exec(text);
+      assert.equal(hit, null, `a ${what} appears in the logs of the run`);
+    }
     assert.doesNotMatch(extensionLog, /\[error\]/, 'no error lines in the log');
   }));
 });

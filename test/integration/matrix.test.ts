@@ -124,6 +124,30 @@ describe('connectivity matrix', () => {
     assert.match(cli.stderr, /No probe could start: h2: The probe image/);
   });
 
+  test('a non-attachable overlay is refused with the offer, then checked on a temporary attachable copy that is removed afterwards', async () => {
+    await createOverlay(core.hosts, h('h1'), names, { name: 'so-sealed', attachable: false, encrypted: false, internal: false, mtu: 1400, labels: {} });
+    await assert.rejects(run({ network: 'so-sealed' }), /^Refused: The overlay "so-sealed" is not attachable, so test containers cannot join it: check a temporary attachable copy/);
+    const r = await run({ network: 'so-sealed', temporaryCopy: true });
+    assert.equal(r.ok, true, r.diagnoses.join(' | '));
+    assert.equal(r.network, 'so-sealed');
+    assert.match(r.testedOn ?? '', /^so-check-[a-z0-9]+$/);
+    assert.equal(r.largeSize, 1372, 'the copy keeps the MTU');
+    assert.match(r.diagnoses[0]!, /^"so-sealed" is not attachable: this check ran on so-check-/);
+    // A swarm network's removal is accepted at once and finished by the manager a moment later.
+    let left: Array<{ Name: string }> = [];
+    for (let i = 0; i < 20; i++) {
+      left = (await h('h1').call('list', (d) => d.listNetworks())) as Array<{ Name: string }>;
+      if (!left.some((n) => n.Name.startsWith('so-check-'))) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.deepEqual(left.filter((n) => n.Name.startsWith('so-check-')).map((n) => n.Name), [], 'the temporary copy is gone');
+    assert.ok(left.some((n) => n.Name === 'so-sealed'), 'the network itself is untouched');
+    const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'matrix', 'so-sealed', '--via', 'h1', '--image', IMAGE, '--temporary', '--json']);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match((JSON.parse(cli.stdout) as { testedOn: string }).testedOn, /^so-check-/);
+    assert.equal(await probesLeft(), 0);
+  });
+
   test('cancel mid-run leaves no probe on any host', async () => {
     const ctrl = new AbortController();
     const running = run({ signal: ctrl.signal, onProgress: (m) => (/is up at/.test(m) ? ctrl.abort() : undefined) });

@@ -9,6 +9,8 @@ export interface MatrixReport {
   diagnoses: string[];
   problems: Array<{ host: string; reason: string }>;
   largeSize?: number;
+  /** The temporary attachable copy the pings ran on, when the network is not attachable. */
+  testedOn?: string;
 }
 
 const num = (v: number | undefined) => (v === undefined ? '' : String(v));
@@ -24,7 +26,7 @@ export function reportDocument(r: MatrixReport) {
     large: c.large ? { ok: c.large.ok, size: r.largeSize, error: c.large.error } : undefined,
     diagnosis: c.diagnosis,
   });
-  return { network: r.network, hosts: r.hosts, ok: r.ok, cells: r.cells.map(strip), diagnoses: r.diagnoses, problems: r.problems };
+  return { network: r.network, ...(r.testedOn ? { testedOn: r.testedOn } : {}), hosts: r.hosts, ok: r.ok, cells: r.cells.map(strip), diagnoses: r.diagnoses, problems: r.problems };
 }
 
 export function toJson(r: MatrixReport): string {

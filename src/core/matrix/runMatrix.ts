@@ -28,6 +28,8 @@ export interface MatrixOptions {
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   onCell?: (cell: MatrixCell) => void;
+  /** When the overlay is not attachable, check a temporary attachable copy of it (removed afterwards). */
+  temporaryCopy?: boolean;
   /** How long to wait for every host to learn of every probe through gossip (default 20 s). */
   convergeTimeoutMs?: number;
 }
@@ -40,6 +42,8 @@ export interface MatrixResult {
   diagnoses: string[];
   problems: HostProblem[];
   largeSize: number;
+  /** The temporary attachable copy the pings ran on, when the network itself is not attachable. */
+  testedOn?: string;
   timings: { sweepMs: number; settleMs: number; placeMs: number; convergeMs: number; measureMs: number; cleanupMs: number };
 }
 
@@ -125,21 +129,89 @@ async function execScript(container: Docker.Container, script: string, signal?: 
   return { output: Buffer.concat(chunks).toString('utf8'), exitCode: info.ExitCode ?? undefined };
 }
 
+interface NetworkAnswer {
+  Id: string;
+  Name: string;
+  Driver?: string;
+  Attachable?: boolean;
+  Internal?: boolean;
+  Options?: Record<string, string> | null;
+}
+
+/** Label of the temporary attachable copies a run makes of a non-attachable overlay. */
+export const TEMPORARY_LABEL = 'swarm-overlay.temporary';
+
+/** Removes temporary networks of earlier runs through a manager; returns how many went. */
+export async function sweepTemporaryNetworks(via: DockerHost, logger: Logger): Promise<number> {
+  try {
+    const nets = (await via.call('list temporary networks', (d) => d.listNetworks({ filters: { label: [TEMPORARY_LABEL] } }))) as Array<{ Id: string; Name: string }>;
+    let removed = 0;
+    for (const n of nets) {
+      if (await removeWhenFree(via, n.Id)) removed++;
+      else logger.warn(`matrix: the temporary network ${n.Name} is still in use; the next run removes it`);
+    }
+    return removed;
+  } catch {
+    return 0;
+  }
+}
+
+/** A network just left by its last container can take a moment to be free on every node. */
+async function removeWhenFree(via: DockerHost, id: string): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      await via.call('remove the temporary network', (d) => d.getNetwork(id).remove());
+      return true;
+    } catch (err) {
+      if (/not found|no such network/i.test(userMessage(err))) return true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return false;
+}
+
 export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
   const runId = o.runId ?? Math.random().toString(36).slice(2, 8);
+  const via = hosts.get(o.via);
+  const net = (await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as NetworkAnswer;
+  if (net.Driver === 'overlay' && !net.Attachable) {
+    if (!o.temporaryCopy) {
+      throw new Refused(
+        `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.`,
+      );
+    }
+    await sweepTemporaryNetworks(via, o.logger);
+    const copy = `so-check-${runId}`;
+    o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
+    const opts = net.Options ?? {};
+    await via.call('create a temporary attachable overlay', (d) =>
+      d.createNetwork({
+        Name: copy,
+        Driver: 'overlay',
+        Attachable: true,
+        Internal: net.Internal === true,
+        CheckDuplicate: true,
+        Options: Object.fromEntries(Object.entries(opts).filter(([k]) => k === 'encrypted' || k === 'com.docker.network.driver.mtu')),
+        Labels: { [TEMPORARY_LABEL]: runId },
+      }),
+    );
+    try {
+      const r = await measureOn(hosts, { ...o, network: copy, runId });
+      const note = `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options across the same hosts, removed afterwards.`;
+      return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
+    } finally {
+      if (!(await removeWhenFree(via, copy))) o.logger.warn(`matrix: could not remove ${copy} yet; the next run removes it`);
+    }
+  }
+  return measureOn(hosts, { ...o, runId }, net);
+}
+
+async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string }, known?: NetworkAnswer): Promise<MatrixResult> {
+  const runId = o.runId;
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
   const via = hosts.get(o.via);
-  const net = (await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as {
-    Id: string;
-    Name: string;
-    Driver?: string;
-    Attachable?: boolean;
-    Options?: Record<string, string> | null;
-  };
-  if (net.Driver === 'overlay' && !net.Attachable) {
-    throw new Refused(`The overlay "${net.Name}" is not attachable, so test containers cannot join it: create an attachable overlay for the check.`);
-  }
+  const net = known ?? ((await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as NetworkAnswer);
   if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
     throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
   }

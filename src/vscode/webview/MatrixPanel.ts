@@ -69,14 +69,16 @@ export class MatrixPanel {
       for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
         const members = Object.values(s.hostOfNode);
         const nets = await api.listNetworks(core.hosts.get(s.via!));
-        for (const n of nets.filter((x) => x.driver === 'overlay' && x.attachable && !x.builtIn)) choices.push({ via: s.via!, name: n.name, hosts: members });
+        // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
+        const overlays = nets.filter((x) => x.driver === 'overlay' && !x.builtIn).sort((a, b) => Number(b.attachable) - Number(a.attachable));
+        for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
       }
       this.state.choices = choices;
       const sel = this.state.selected;
       const match = sel && choices.find((c) => c.via === sel.via && c.name === sel.network);
       if (match && sel.hosts.length === 0) sel.hosts = match.hosts;
       if (!match && choices[0]) this.state.selected = { via: choices[0].via, network: choices[0].name, hosts: choices[0].hosts };
-      this.state.error = choices.length ? undefined : 'No attachable overlay network found: create one with "Create Overlay Network…" (attachable is on by default).';
+      this.state.error = choices.length ? undefined : 'No overlay network found: create one with "Create Overlay Network…".';
     } catch (err) {
       this.state.error = this.core.module().userMessage(err);
     }
@@ -116,6 +118,14 @@ export class MatrixPanel {
       this.post({ type: 'matrix/error', message: 'That network or host is not one offered here any more: pick again.' });
       return;
     }
+    if (!choice.attachable) {
+      const go = await vscode.window.showWarningMessage(
+        `"${network}" is not attachable, so test containers cannot join it.`,
+        { modal: true, detail: 'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.' },
+        'Check a Temporary Copy',
+      );
+      if (go !== 'Check a Temporary Copy') return;
+    }
     const api = this.core.module();
     const core = this.core.get();
     const image = vscode.workspace.getConfiguration('swarmOverlay').get<string>('probeImage') || api.DEFAULT_PROBE_IMAGE;
@@ -128,6 +138,7 @@ export class MatrixPanel {
         via,
         hosts,
         image,
+        temporaryCopy: !choice.attachable,
         logger: core.logger,
         signal: this.run.signal,
         onProgress: (message) => {
