@@ -38,7 +38,12 @@ export function pingScript(targets: PingTarget[], plan: PingPlan): string {
     return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${t.address} > /tmp/so-ping-${i} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${i}) &`;
   });
   const collect = targets.map((_, i) => `echo "__begin ${i}"; cat /tmp/so-ping-${i}; echo "__end ${i}"; rm -f /tmp/so-ping-${i}`);
-  return [limit, ...parts, 'wait', ...collect].join('\n');
+  // Two waves, small packets first, then large ones: every ping's raw socket receives a copy of every
+  // ICMP packet reaching the probe, and with all of them at once on 6 hosts the sockets' buffers
+  // overflowed and single replies were lost (even a probe's ping of itself).
+  const small = parts.filter((_, i) => targets[i]!.size === undefined);
+  const large = parts.filter((_, i) => targets[i]!.size !== undefined);
+  return [limit, ...small, 'wait', ...large, 'wait', ...collect].join('\n');
 }
 
 /** Splits the script's output into per-target text and exit codes, by index. */
