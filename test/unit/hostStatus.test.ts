@@ -59,3 +59,15 @@ test('docker contexts with ssh:// endpoints are offered, others are not', async 
   assert.deepEqual(parseSshUrl('ssh://[fd00::2]'), { host: 'fd00::2', user: undefined, port: undefined });
   assert.equal(parseSshUrl('tcp://x:2375'), undefined);
 });
+
+test('odd info and network answers do not crash the readers', async () => {
+  const { summarize } = await import('../../src/core/networks/overlayNetworks');
+  for (const odd of [null, undefined, 42, 'x'] as unknown[]) {
+    const s = statusFromInfo('h1', odd as never);
+    assert.equal(s.reachable, true);
+    assert.equal(s.swarm.state, 'unknown');
+  }
+  const n = summarize({ Name: 'n', IPAM: { Config: [null, { Subnet: '10.1.0.0/24', Gateway: 5 }, { Subnet: '' }] } } as never);
+  assert.deepEqual(n.subnets, [{ subnet: '10.1.0.0/24', gateway: undefined, ipRange: undefined }]);
+  assert.deepEqual(summarize({ Name: 'm', IPAM: { Config: 'nope' } } as never).subnets, []);
+});

@@ -11,7 +11,9 @@ interface InfoAnswer {
 
 const SWARM_STATES: SwarmState[] = ['inactive', 'pending', 'active', 'error', 'locked'];
 
-export function statusFromInfo(name: string, info: InfoAnswer, apiVersion?: string): HostStatus {
+export function statusFromInfo(name: string, answer: InfoAnswer | null | undefined, apiVersion?: string): HostStatus {
+  // An odd answer (null, not an object) reads as a daemon that says nothing, not as a crash.
+  const info: InfoAnswer = answer && typeof answer === 'object' ? answer : {};
   const raw = info.Swarm?.LocalNodeState ?? '';
   const state = (SWARM_STATES as string[]).includes(raw) ? (raw as SwarmState) : 'unknown';
   return {
