@@ -1,9 +1,9 @@
 // The command-line entry over the same core as the extension. Exit codes: 0 all good,
-// 1 a check failed, 2 usage or setup error.
+// 1 a check failed, 2 usage or setup error, 130 cancelled (Ctrl+C) with nothing changed.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createCore, type Core } from '../core/core';
-import { ConfigError, userMessage } from '../core/errors';
+import { ConfigError, isCancelled, userMessage } from '../core/errors';
 import { parseHosts } from '../core/hosts/hostsConfig';
 import { lineLogger } from '../core/log';
 import { type SecretPrompter, acceptUnknownKeys, refuseUnknownKeys } from '../core/ssh/auth';
@@ -16,6 +16,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl+C or SIGTERM: long commands stop at their next step and clean up. */
+  signal?: AbortSignal;
 }
 
 export const USAGE = `Usage: swarm-overlay [options] <command>
@@ -177,6 +179,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`Unknown command "${command}".`);
     }
   } catch (err) {
+    if (isCancelled(err)) {
+      io.stderr('swarm-overlay: cancelled; nothing this run made was left behind.\n');
+      if (values.json) io.stdout(JSON.stringify({ error: 'cancelled' }) + '\n');
+      return 130;
+    }
     io.stderr(`swarm-overlay: ${userMessage(err)}\n`);
     if (err instanceof UsageError) io.stderr(`\n${USAGE}`);
     if (values.json) io.stdout(JSON.stringify({ error: userMessage(err) }) + '\n');

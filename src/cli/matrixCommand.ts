@@ -37,6 +37,7 @@ export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promi
     image: a.image ?? DEFAULT_PROBE_IMAGE,
     temporaryCopy: a.temporary === true,
     logger: core.logger,
+    signal: io.signal,
     onProgress: (m) => core.logger.info(`matrix: ${m}`),
   });
   if (result.problems.length === result.hosts.length) {

@@ -58,7 +58,7 @@ export async function networkCommand(core: Core, io: CliIo, a: NetworkArgs): Pro
         ipRange: a.ipRange,
         mtu,
         labels: parseLabels(a.label),
-      });
+      }, { signal: io.signal });
       out(io, a.json, created, `Created overlay network "${created.name}" (${created.id.slice(0, 12)}, ${created.subnets.map((s) => s.subnet).join(', ') || 'subnet from the pool'}).`);
       return 0;
     }

@@ -79,7 +79,7 @@ export async function swarmCommand(core: Core, io: CliIo, a: SwarmArgs): Promise
         advertiseAddr = host.ssh.endpoint.hostName;
       }
       const dataPathPort = a.dataPathPort === undefined ? undefined : Number(a.dataPathPort);
-      const nodeId = await initSwarm(host, { advertiseAddr, dataPathPort, defaultAddrPool: a.defaultAddrPool });
+      const nodeId = await initSwarm(host, { advertiseAddr, dataPathPort, defaultAddrPool: a.defaultAddrPool }, { signal: io.signal });
       out(io, a.json, { host: host.name, nodeId, advertiseAddr }, `${host.name} is now the first manager of a new swarm (node ${nodeId.slice(0, 12)}, advertising ${advertiseAddr}).`);
       return 0;
     }
@@ -89,7 +89,7 @@ export async function swarmCommand(core: Core, io: CliIo, a: SwarmArgs): Promise
       if (role !== 'worker' && role !== 'manager') throw new UsageError('--as must be worker or manager.');
       const host = core.hosts.get(need(target, 'The host to join'));
       const manager = core.hosts.get(need(a.manager, '--manager HOST'));
-      const plan = await joinSwarm(host, manager, role, core.redactor);
+      const plan = await joinSwarm(host, manager, role, core.redactor, { signal: io.signal });
       out(io, a.json, { host: host.name, role, manager: manager.name, ...plan }, `${host.name} joined the swarm of ${manager.name} as ${role} (manager at ${plan.managerAddr}:2377, advertising ${plan.advertiseAddr}).`);
       return 0;
     }
@@ -97,7 +97,7 @@ export async function swarmCommand(core: Core, io: CliIo, a: SwarmArgs): Promise
       noExtra();
       const host = core.hosts.get(need(target, 'The host to leave'));
       const impact = await leaveImpact(host);
-      await leaveSwarm(host, a.force);
+      await leaveSwarm(host, a.force, { signal: io.signal });
       out(io, a.json, { host: host.name, left: true, warnings: impact.warnings }, [`${host.name} left the swarm.`, ...impact.warnings].join('\n'));
       return 0;
     }

@@ -10,7 +10,8 @@ export type ErrorKind =
   | 'channel'
   | 'docker'
   | 'refused'
-  | 'cancelled';
+  | 'cancelled'
+  | 'cancelledLate';
 
 export class SwarmOverlayError extends Error {
   constructor(
@@ -87,6 +88,13 @@ export class Cancelled extends SwarmOverlayError {
   }
 }
 
+/** A cancel that came after a change was made which could not be undone: the message says what remains. */
+export class CancelledLate extends SwarmOverlayError {
+  constructor(message: string) {
+    super('cancelledLate', message);
+  }
+}
+
 /** The sentence to show a user for any thrown value. */
 export function userMessage(err: unknown): string {
   if (err instanceof SwarmOverlayError) return err.message;
@@ -101,6 +109,10 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 /** Cancellation test that also works across bundles (the extension loads the core separately). */
 export function isCancelled(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelled';
+}
+
+export function isCancelledLate(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelledLate';
 }
 
 /** A request refused before anything was changed: bad input or a state that does not allow it. */

@@ -24,6 +24,8 @@ export interface CodeServer {
   startupMs: number;
   /** The extension's log file ("Swarm Overlay.log" under the user-data dir's logs), if written yet. */
   extensionLog(): string | undefined;
+  /** The extension host process (`--type=extensionHost`) and its resident memory in KiB, if running. */
+  extensionHost(): { pid: number; rssKb: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -156,6 +158,20 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return out;
+}
+
+/** The descendant of `pid` that runs extensions, with its VmRSS. */
+function extensionHostOf(pid: number): { pid: number; rssKb: number } | undefined {
+  for (const p of descendants(pid)) {
+    try {
+      if (!readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes('--type=extensionHost')) continue;
+      const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (rss) return { pid: p, rssKb: Number(rss[1]) };
+    } catch {
+      // gone already
+    }
+  }
+  return undefined;
 }
 
 function alive(pid: number): boolean {
@@ -304,6 +320,7 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     logFile,
     startupMs: Date.now() - started,
     extensionLog: () => findFile(path.join(userDataDir, 'logs'), 'Swarm Overlay.log'),
+    extensionHost: () => extensionHostOf(pid),
     stop,
   };
 }

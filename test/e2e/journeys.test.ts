@@ -422,6 +422,44 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
     for (const h of HOSTS) assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
   }));
 
+  test('J6: Cancel in the matrix panel, while probes start, stops the run and leaves no probe', { timeout: 120_000 }, onScreen('j6', async (t) => {
+    const frame = webviewFrame(page);
+    await frame.locator('#run').click();
+    // Cancelled while probes are being started or stand, not before any exists.
+    await frame.locator('.status', { hasText: /Starting \d probe|is up at|Waiting until every host/ }).waitFor({ timeout: 60_000 });
+    await frame.locator('#cancel').click({ timeout: 5_000 });
+    const said = frame.locator('.status .error');
+    await said.waitFor({ timeout: 60_000 });
+    await shot(page, 'j6-matrix-cancelled', t);
+    assert.equal((await said.textContent())?.trim(), 'Cancelled; every probe was removed.');
+    for (const h of HOSTS) assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
+  }));
+
+  test('the extension host: memory before and after 3 more matrix runs and 10 refreshes', { timeout: 300_000 }, onScreen('memory', async (t) => {
+    const before = cs.extensionHost();
+    assert.ok(before, 'the extension host process is found under code-server');
+    const frame = webviewFrame(page);
+    const verdict = frame.locator('.verdict h2');
+    for (let i = 0; i < 3; i++) {
+      await frame.locator('#run').click();
+      await frame.locator('#cancel:not([disabled])').waitFor({ timeout: 30_000 }).catch(() => undefined);
+      await verdict.waitFor({ state: 'visible', timeout: 120_000 });
+      assert.equal((await verdict.textContent())?.trim(), `All 9 pairs pass on ${NET}.`, `run ${i + 1}`);
+    }
+    for (let i = 0; i < 10; i++) await runCommand(page, 'Swarm Overlay: Refresh Hosts');
+    await page.waitForTimeout(2_000);
+    const afterRuns = cs.extensionHost();
+    assert.ok(afterRuns);
+    assert.equal(afterRuns.pid, before.pid, 'the same extension host (it did not restart)');
+    const grownMb = (afterRuns.rssKb - before.rssKb) / 1024;
+    timings.extensionHostRssBeforeMb = Math.round(before.rssKb / 102.4) / 10;
+    timings.extensionHostRssAfterMb = Math.round(afterRuns.rssKb / 102.4) / 10;
+    t.diagnostic(`extension host RSS ${timings.extensionHostRssBeforeMb} MB → ${timings.extensionHostRssAfterMb} MB`);
+    console.log(`extension host RSS: ${timings.extensionHostRssBeforeMb} MB before, ${timings.extensionHostRssAfterMb} MB after 3 matrix runs and 10 refreshes`);
+    assert.ok(grownMb < 64, `the extension host grew ${grownMb.toFixed(1)} MB`);
+    for (const h of HOSTS) assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
+  }));
+
   test('the extension log: activation time, and no join token in clear', { timeout: 60_000 }, onScreen('log', async (t) => {
     await runCommand(page, 'Swarm Overlay: Show Log');
     const output = page.locator('.part.panel .output-view, .part.panel [id="workbench.panel.output"]').first();

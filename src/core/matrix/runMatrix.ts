@@ -4,18 +4,19 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { DockerHost } from '../docker/DockerHost';
-import { Cancelled, Refused, throwIfAborted, userMessage } from '../errors';
+import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
 import { type HostProblem, type MatrixCell, type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { type PingResult, parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { abortableDelay, waitOutRecentLeaves, waitUntilKnown } from './settle';
+import { type StepOptions, checkpoint } from '../steps';
 
 export const PROBE_LABEL = 'swarm-overlay.probe';
 export const DEFAULT_PROBE_IMAGE = 'alpine:3.20';
 
-export interface MatrixOptions {
+export interface MatrixOptions extends StepOptions {
   network: string;
   /** The host the network is read through (a manager for an overlay). */
   via: string;
@@ -25,7 +26,6 @@ export interface MatrixOptions {
   /** Run id, to name and label the probes; random by default. */
   runId?: string;
   logger: Logger;
-  signal?: AbortSignal;
   onProgress?: (message: string) => void;
   onCell?: (cell: MatrixCell) => void;
   /** When the overlay is not attachable, check a temporary attachable copy of it (removed afterwards). */
@@ -83,7 +83,7 @@ export async function sweepProbes(hosts: DockerHosts, names: string[], logger: L
 
 const CONVERGE_TIMEOUT_MS = 20_000;
 
-async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string) => void): Promise<void> {
+async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string) => void, signal?: AbortSignal): Promise<void> {
   try {
     await h.call('inspect the probe image', (d) => d.getImage(image).inspect());
     return;
@@ -93,10 +93,18 @@ async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string
   onProgress?.(`Pulling ${image} on ${h.name}…`);
   try {
     await h.call(`pull ${image}`, async (d) => {
-      const stream = (await d.pull(image)) as NodeJS.ReadableStream;
-      await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      const stream = (await d.pull(image)) as NodeJS.ReadableStream & { destroy(): void };
+      // A cancel closes the pull's connection; the daemon then stops pulling for it.
+      const onAbort = () => stream.destroy();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await new Promise<void>((resolve, reject) => d.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
     });
   } catch (err) {
+    if (signal?.aborted) throw new Cancelled();
     throw new Refused(`The probe image ${image} is not on ${h.name} and cannot be pulled (${userMessage(err).replace(/\.$/, '')}); set swarmOverlay.probeImage to an image the hosts have.`);
   }
 }
@@ -170,10 +178,23 @@ async function removeWhenFree(via: DockerHost, id: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * The network as its manager describes it. A swarm network created a moment ago has no driver yet
+ * (the allocator fills it in shortly after): read it again until it has one, up to 5 s.
+ */
+async function inspectAllocated(via: DockerHost, name: string, signal?: AbortSignal): Promise<NetworkAnswer> {
+  for (let i = 0; ; i++) {
+    const net = (await via.call(`inspect the network "${name}"`, (d) => d.getNetwork(name).inspect())) as NetworkAnswer;
+    if (net.Driver || i >= 20) return net;
+    await abortableDelay(250, signal);
+  }
+}
+
 export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
   const runId = o.runId ?? Math.random().toString(36).slice(2, 8);
   const via = hosts.get(o.via);
-  const net = (await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as NetworkAnswer;
+  checkpoint(o, 'inspect');
+  const net = await inspectAllocated(via, o.network, o.signal);
   if (net.Driver === 'overlay' && !net.Attachable) {
     if (!o.temporaryCopy) {
       throw new Refused(
@@ -184,6 +205,7 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
     const copy = `so-check-${runId}`;
     o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
     const opts = net.Options ?? {};
+    checkpoint(o, 'temporary');
     await via.call('create a temporary attachable overlay', (d) =>
       d.createNetwork({
         Name: copy,
@@ -196,6 +218,7 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
       }),
     );
     try {
+      checkpoint(o, 'temporary-created');
       const r = await measureOn(hosts, { ...o, network: copy, runId });
       const note = `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options across the same hosts, removed afterwards.`;
       return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
@@ -211,7 +234,7 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
   const via = hosts.get(o.via);
-  const net = known ?? ((await via.call(`inspect the network "${o.network}"`, (d) => d.getNetwork(o.network).inspect())) as NetworkAnswer);
+  const net = known ?? (await inspectAllocated(via, o.network, o.signal));
   if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
     throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
   }
@@ -222,20 +245,25 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
   const timings = { sweepMs: 0, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
   let t = Date.now();
   try {
+    checkpoint(o, 'sweep');
     o.onProgress?.('Removing probes left by earlier runs…');
     await sweepProbes(hosts, hosts.list().map((h) => h.name), log);
     timings.sweepMs = Date.now() - t;
-    throwIfAborted(o.signal);
+    checkpoint(o, 'settle');
     t = Date.now();
     if (net.Driver === 'overlay') timings.settleMs = await waitOutRecentLeaves(hosts, o.hosts, net.Id, o.onProgress, o.signal);
     t = Date.now();
+    checkpoint(o, 'place');
     o.onProgress?.(`Starting ${o.hosts.length} probe(s)…`);
-    await Promise.all(
+    // allSettled, not all: a cancel on one host must not leave before another host's probe, still
+    // being created, is in the list the cleanup removes.
+    const placed = await Promise.allSettled(
       o.hosts.map(async (name) => {
         const h = hosts.get(name);
         try {
-          await ensureImage(h, o.image, o.onProgress);
-          throwIfAborted(o.signal);
+          checkpoint(o, `image:${name}`);
+          await ensureImage(h, o.image, o.onProgress, o.signal);
+          checkpoint(o, `create:${name}`);
           const containerName = `so-probe-${name}-${runId}`;
           const container = await h.call('create a probe', (d) =>
             d.createContainer({
@@ -248,6 +276,7 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
             }),
           );
           probes.push({ host: name, container, name: containerName, ip: '' });
+          checkpoint(o, `start:${name}`);
           await h.call('start a probe', () => container.start());
           const info = (await h.call('inspect a probe', () => container.inspect())) as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } };
           const ip = info.NetworkSettings?.Networks?.[net.Name]?.IPAddress;
@@ -260,8 +289,9 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
         }
       }),
     );
+    for (const p of placed) if (p.status === 'rejected') throw p.reason;
     timings.placeMs = Date.now() - t;
-    throwIfAborted(o.signal);
+    checkpoint(o, 'converge');
     t = Date.now();
     const live = probes.filter((p) => p.ip);
     let unseen: Unseen = new Map();
@@ -273,6 +303,7 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
       t = Date.now();
     }
     const cells: MatrixCell[] = [];
+    checkpoint(o, 'measure');
     o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
     const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
       let results: Array<{ raw: string; exitCode?: number }>;
@@ -298,6 +329,7 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
         const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
         if (failed.length > 0) {
           log.debug(`matrix: from ${src.host}, ${failed.length} target(s) failed the first try (${failed.map((f) => `${f.key}: ${byKey.get(f.key)!.error} [${byKey.get(f.key)!.raw.replace(/\s+/g, ' ').slice(0, 400)}]`).join('; ')}); trying them again`);
+          checkpoint(o, `retry:${src.host}`);
           await abortableDelay(RETRY_DELAY_MS, o.signal);
           for (const [k, v] of await measure(src, failed)) byKey.set(k, v);
         }

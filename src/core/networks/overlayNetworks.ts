@@ -5,6 +5,7 @@ import { Refused } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import { hostAddresses } from '../swarm/hostNetwork';
 import { type OverlayOptions, type UsedRange, optionProblems } from './createOptions';
+import { type StepOptions, afterChange, checkpoint } from '../steps';
 
 export interface NetworkAnswer {
   Id?: string;
@@ -94,15 +95,19 @@ export async function usedRanges(hosts: DockerHosts, via: DockerHost, hostNames:
   return used;
 }
 
-export async function createOverlay(hosts: DockerHosts, via: DockerHost, hostNames: string[], o: OverlayOptions): Promise<NetworkSummary> {
+export async function createOverlay(hosts: DockerHosts, via: DockerHost, hostNames: string[], o: OverlayOptions, steps?: StepOptions): Promise<NetworkSummary> {
+  checkpoint(steps, 'networks');
   const existing = (await listNetworks(via)).map((n) => n.name);
+  checkpoint(steps, 'ranges');
   const used = o.subnet ? await usedRanges(hosts, via, hostNames) : [];
+  checkpoint(steps, 'validate');
   const problems = optionProblems(o, existing, used);
   if (problems.length) throw new Refused(problems.join(' '));
   const options: Record<string, string> = {};
   if (o.encrypted) options.encrypted = '';
   if (o.mtu !== undefined) options['com.docker.network.driver.mtu'] = String(o.mtu);
   const ipam = o.subnet ? { Driver: 'default', Config: [{ Subnet: o.subnet, ...(o.gateway ? { Gateway: o.gateway } : {}), ...(o.ipRange ? { IPRange: o.ipRange } : {}) }] } : undefined;
+  checkpoint(steps, 'create');
   const created = await via.call(`create the network "${o.name}"`, (d) =>
     d.createNetwork({
       Name: o.name,
@@ -114,6 +119,10 @@ export async function createOverlay(hosts: DockerHosts, via: DockerHost, hostNam
       Labels: o.labels,
       ...(ipam ? { IPAM: ipam } : {}),
     }),
+  );
+  // Nothing is attached to a network this new, so removing it restores the state before.
+  await afterChange(steps, 'created', `the network "${o.name}" had already been created on ${via.name}.`, () =>
+    via.call(`remove the network "${o.name}"`, () => created.remove()),
   );
   const answer = (await via.call('inspect the new network', () => created.inspect())) as NetworkAnswer;
   return summarize(answer);

@@ -69,6 +69,8 @@ export class SshConnection {
   private readonly forwards: ChannelLimiter;
   private streamLocalRefused = false;
   private disposed = false;
+  /** The client whose handshake is under way, so dispose can stop it. */
+  private opening: Client | undefined;
   private readonly channels = new Set<ClientChannel>();
   /** Counts connects, so tests and logs can tell a reconnect. */
   connectCount = 0;
@@ -147,6 +149,7 @@ export class SshConnection {
     let hostKeyError: SwarmOverlayError | undefined;
     let authError: AuthFailed | undefined;
     const client = new Client();
+    this.opening = client;
     const auth = this.makeAuthHandler((err) => (authError = err));
     const config: ConnectConfig = {
       host: endpoint.hostName,
@@ -193,9 +196,16 @@ export class SshConnection {
         resolve();
       });
       client.on('error', fail);
-      client.once('close', () => fail(new Error('Connection closed during the handshake')));
+      client.once('close', () => fail(new Error(this.disposed ? 'Connection closed by dispose' : 'Connection closed during the handshake')));
       client.connect(config);
+    }).finally(() => {
+      if (this.opening === client) this.opening = undefined;
     });
+    if (this.disposed) {
+      // Disposed while the handshake ran: this connection must not keep the process alive.
+      client.end();
+      throw new ChannelError(`The connection to ${this.label} was closed.`);
+    }
     client.setNoDelay(true);
     this.connectCount++;
     const worked = auth.lastOffer();
@@ -519,12 +529,18 @@ export class SshConnection {
   private closeChannels(): void {
     for (const channel of [...this.channels]) {
       channel.destroy();
+      // ssh2's destroy only asks the server to close; data already on its way still arrives. HTTP
+      // frees its parser on 'close', so a late chunk reaching its 'data' handler would trip Node's
+      // internal assertion: it must go nowhere.
+      channel.removeAllListeners('data');
+      channel.removeAllListeners('end');
       channel.emit('close');
     }
   }
 
   dispose(): void {
     this.disposed = true;
+    this.opening?.end();
     this.reset();
     this.jumpConnection?.dispose();
   }

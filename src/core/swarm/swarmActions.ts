@@ -10,6 +10,7 @@ import { ipToNumber, parseCidr } from '../networks/cidr';
 import { hostAddresses, routeSource, tcpReachable } from './hostNetwork';
 import { listNodes, managerUp } from './nodes';
 import { quorum } from './quorum';
+import { type StepOptions, afterChange, checkpoint } from '../steps';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
@@ -32,10 +33,13 @@ function describeMembership(name: string, s: HostStatus): string {
   return `${name} is already in a swarm (${s.swarm.state}, as ${role}, node ${s.swarm.nodeId.slice(0, 12)}${s.swarm.clusterId ? `, cluster ${s.swarm.clusterId.slice(0, 12)}` : ''}); it must leave that swarm first.`;
 }
 
-export async function initSwarm(host: DockerHost, options: InitOptions, signal?: AbortSignal): Promise<string> {
+export async function initSwarm(host: DockerHost, options: InitOptions, steps?: StepOptions): Promise<string> {
+  const signal = steps?.signal;
+  checkpoint(steps, 'status');
   const s = await requireStatus(host);
   if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
   if (!IPV4.test(options.advertiseAddr)) throw new Refused(`"${options.advertiseAddr}" is not an IPv4 address.`);
+  checkpoint(steps, 'addresses');
   const addresses = await hostAddresses(host.ssh, signal);
   if (!addresses.some((a) => a.address === options.advertiseAddr)) {
     throw new Refused(
@@ -56,7 +60,12 @@ export async function initSwarm(host: DockerHost, options: InitOptions, signal?:
     body.DefaultAddrPool = options.defaultAddrPool;
     body.SubnetSize = subnetSize;
   }
+  checkpoint(steps, 'init');
   const nodeId = await host.call('initialize a swarm', (d) => d.swarmInit(body) as Promise<string>);
+  // A new one-manager swarm with nothing in it: leaving it (forced) is the exact undo.
+  await afterChange(steps, 'initialized', `${host.name} had already become the manager of a new swarm.`, () =>
+    host.call('leave the new swarm', (d) => d.swarmLeave({ force: true })),
+  );
   return typeof nodeId === 'string' ? nodeId.replace(/"/g, '').trim() : '';
 }
 
@@ -108,9 +117,11 @@ export async function joinSwarm(
   manager: DockerHost,
   role: 'worker' | 'manager',
   redactor: Redactor,
-  signal?: AbortSignal,
+  steps?: StepOptions,
 ): Promise<JoinPlan> {
+  const signal = steps?.signal;
   if (host.name === manager.name) throw new Refused(`${host.name} cannot join through itself: pick a manager of another host.`);
+  checkpoint(steps, 'status');
   const [s, m] = await Promise.all([requireStatus(host), requireStatus(manager)]);
   if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
   if (m.swarm.state !== 'active' || !m.swarm.isManager) {
@@ -120,10 +131,12 @@ export async function joinSwarm(
   const managerAddr = info.Swarm?.NodeAddr;
   if (!managerAddr) throw new Refused(`${manager.name} does not report its swarm address.`);
   if (role === 'manager') {
+    checkpoint(steps, 'quorum');
     const nodes = await listNodes(manager);
     const q = quorum(nodes.filter((n) => n.role === 'manager').length, nodes.filter(managerUp).length);
     if (!q.hasQuorum) throw new Refused(q.warnings[0]!);
   }
+  checkpoint(steps, 'reach');
   const reach = await tcpReachable(host.ssh, managerAddr, 2377, 5000, signal);
   if (!reach.ok) {
     throw new Refused(
@@ -133,6 +146,7 @@ export async function joinSwarm(
   }
   // The address the host itself uses towards the manager; if `ip route get` gives none, its
   // address on the manager's subnet.
+  checkpoint(steps, 'route');
   let advertiseAddr = await routeSource(host.ssh, managerAddr, signal);
   if (!advertiseAddr) {
     const mgr = ipToNumber(managerAddr);
@@ -143,7 +157,9 @@ export async function joinSwarm(
     advertiseAddr = same?.address;
   }
   if (!advertiseAddr) throw new Refused(`${host.name} has no route to ${managerAddr}.`);
+  checkpoint(steps, 'tokens');
   const tokens = await joinTokens(manager, redactor);
+  checkpoint(steps, 'join');
   await host.call(`join the swarm of ${manager.name}`, (d) =>
     d.swarmJoin({
       ListenAddr: '0.0.0.0:2377',
@@ -151,6 +167,13 @@ export async function joinSwarm(
       RemoteAddrs: [`${managerAddr}:2377`],
       JoinToken: role === 'manager' ? tokens.manager : tokens.worker,
     }),
+  );
+  // Not undone: leaving would leave a down node behind on the managers (and a manager must be
+  // demoted first), which is not the state before either; so the user is told.
+  await afterChange(
+    steps,
+    'joined',
+    `${host.name} had already joined the swarm of ${manager.name} as a ${role}; Leave Swarm on ${host.name}${role === 'manager' ? ' (after demoting it)' : ''} and Remove Down Node on ${manager.name} undo that.`,
   );
   return { managerAddr, advertiseAddr };
 }
@@ -176,8 +199,11 @@ export async function leaveImpact(host: DockerHost): Promise<{ blocked: boolean;
   return { blocked: true, warnings };
 }
 
-export async function leaveSwarm(host: DockerHost, force: boolean): Promise<void> {
+export async function leaveSwarm(host: DockerHost, force: boolean, steps?: StepOptions): Promise<void> {
+  checkpoint(steps, 'impact');
   const impact = await leaveImpact(host);
   if (impact.blocked && !force) throw new Refused(`${impact.warnings.join(' ')} Use force to leave anyway.`);
+  checkpoint(steps, 'leave');
   await host.call('leave the swarm', (d) => d.swarmLeave({ force }));
+  await afterChange(steps, 'left', `${host.name} had already left the swarm; joining it again undoes that.`);
 }

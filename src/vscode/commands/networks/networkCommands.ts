@@ -1,6 +1,7 @@
 // Network commands: Create Overlay Network (a short multi-step input, every option checked before
 // Docker is called), Remove Network (modal; refused while in use), Inspect, Check Firewall Ports.
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../../platform/progress';
 import { Cancelled } from '../../../core/errors';
 import type { OverlayOptions } from '../../../core/networks/createOptions';
 import type { ClusterState } from '../../ClusterState';
@@ -100,10 +101,7 @@ export async function createOverlayNetworkCommand(deps: NetworkCommandDeps, arg?
     mtu: mtuText ? Number(mtuText) : undefined,
     labels: api.parseLabels(splitLabels(labelText)),
   };
-  const created = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Creating overlay network "${name}"…` },
-    () => api.createOverlay(core.hosts, manager, members, options),
-  );
+  const created = await withCancellableProgress(`Creating overlay network "${name}"…`, (steps) => api.createOverlay(core.hosts, manager, members, options, steps));
   deps.tree.refresh();
   const clusterId = deps.state.statuses.get(via)?.swarm.clusterId ?? '';
   void revealNetwork(deps, `swarm/${clusterId}/network/${created.id}`);

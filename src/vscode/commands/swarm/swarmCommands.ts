@@ -9,6 +9,7 @@ import type { CoreService } from '../../platform/CoreService';
 import type { HostNode } from '../../tree/HostsTreeProvider';
 import type { NodeItem, StandaloneItem } from '../../tree/SwarmTreeProvider';
 import { pickHost, pickNode } from '../pickers';
+import { withCancellableProgress } from '../../platform/progress';
 
 export type HostArg = HostNode | StandaloneItem | NodeItem | undefined;
 export type NodeArg = NodeItem | undefined;
@@ -71,8 +72,11 @@ export async function initSwarmCommand({ core, state }: SwarmCommandDeps, arg?: 
     if (pool === undefined) throw new Cancelled();
     defaultAddrPool = pool.split(',').map((p) => p.trim()).filter(Boolean);
   }
-  await progress(`Initializing a swarm on ${name}…`, () => api.initSwarm(host, { advertiseAddr: addr.label, dataPathPort, defaultAddrPool }));
-  await state.refresh();
+  try {
+    await withCancellableProgress(`Initializing a swarm on ${name}…`, (steps) => api.initSwarm(host, { advertiseAddr: addr.label, dataPathPort, defaultAddrPool }, steps));
+  } finally {
+    await state.refresh();
+  }
   void vscode.window.showInformationMessage(`${name} is now the manager of a new swarm, advertising ${addr.label}.`);
 }
 
@@ -96,10 +100,14 @@ export async function joinSwarmCommand({ core, state }: SwarmCommandDeps, role: 
     manager = pick.label;
   }
   const hosts = core.get().hosts;
-  const plan = await progress(`Joining ${name} to the swarm of ${manager} as ${role}…`, () =>
-    api.joinSwarm(hosts.get(name), hosts.get(manager), role, core.get().redactor),
-  );
-  await state.refresh();
+  let plan;
+  try {
+    plan = await withCancellableProgress(`Joining ${name} to the swarm of ${manager} as ${role}…`, (steps) =>
+      api.joinSwarm(hosts.get(name), hosts.get(manager), role, core.get().redactor, steps),
+    );
+  } finally {
+    await state.refresh();
+  }
   void vscode.window.showInformationMessage(`${name} joined the swarm of ${manager} as ${role}, advertising ${plan.advertiseAddr}.`);
 }
 
@@ -113,8 +121,11 @@ export async function leaveSwarmCommand({ core, state }: SwarmCommandDeps, arg?:
   } else {
     await confirm(`Make ${name} leave the swarm?`, 'Its tasks move to other nodes. The node stays listed as down until it is removed.', 'Leave');
   }
-  await progress(`${name} is leaving the swarm…`, () => api.leaveSwarm(host, impact.blocked));
-  await state.refresh();
+  try {
+    await withCancellableProgress(`${name} is leaving the swarm…`, (steps) => api.leaveSwarm(host, impact.blocked, steps));
+  } finally {
+    await state.refresh();
+  }
 }
 
 async function nodeTarget(deps: SwarmCommandDeps, arg: NodeItem | undefined, title: string, filter: Parameters<typeof pickNode>[2]) {
