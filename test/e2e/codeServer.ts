@@ -39,6 +39,10 @@ export interface StartOptions {
   port?: number;
   /** Where code-server's own log goes (default test-results/e2e/code-server.log). */
   logFile?: string;
+  /** A folder to open as the workspace. */
+  folder?: string;
+  /** Workspace trust on (off by default): a folder then opens in Restricted Mode, without a prompt. */
+  workspaceTrust?: boolean;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -260,7 +264,17 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
 
   writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...quietSettings, ...labSettings(), ...envSettings(), ...opts.settings }, null, 2),
+    JSON.stringify(
+      {
+        ...quietSettings,
+        ...(opts.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {}),
+        ...labSettings(),
+        ...envSettings(),
+        ...opts.settings,
+      },
+      null,
+      2,
+    ),
   );
 
   const port = opts.port !== undefined && (await portFree(opts.port)) ? opts.port : await freePort();
@@ -278,9 +292,10 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
+      ...(opts.folder ? [opts.folder] : []),
     ],
     // Its own process group, so stop() can end it and whatever it forked.
     { env, cwd: base, detached: true, stdio: ['ignore', log, log] },

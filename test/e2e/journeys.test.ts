@@ -4,7 +4,8 @@
 // does all three).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import {
@@ -493,5 +494,65 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       assert.equal(hit, null, `a ${what} appears in the logs of the run`);
     }
     assert.doesNotMatch(extensionLog, /\[error\]/, 'no error lines in the log');
+  }));
+});
+
+describe('an untrusted workspace cannot choose the hosts, their keys or the probe image', { timeout: 4 * 60_000 }, () => {
+  let cs: CodeServer;
+  let wb: Awaited<ReturnType<typeof launch>>;
+  let page: Page;
+  let folder = '';
+
+  before(async () => {
+    // A repository that names a host of its own (h2 under another name), a known_hosts file of its
+    // own and an image of its own. All of it works once trusted, so the test shows it was read.
+    const lab = labFiles();
+    folder = mkdtempSync(path.join(os.tmpdir(), 'so-untrusted-'));
+    const ownKnownHosts = path.join(folder, 'known_hosts');
+    copyFileSync(lab.knownHosts, ownKnownHosts);
+    const identity = (JSON.parse(readFileSync(lab.hostsFile, 'utf8')) as Array<{ identityFile: string }>)[0]!.identityFile;
+    mkdirSync(path.join(folder, '.vscode'));
+    writeFileSync(
+      path.join(folder, '.vscode', 'settings.json'),
+      JSON.stringify({
+        'swarmOverlay.hosts': [{ name: 'ws-chosen', host: '10.99.0.2', user: 'root', identityFile: identity }],
+        'swarmOverlay.knownHostsFile': ownKnownHosts,
+        'swarmOverlay.probeImage': 'swarm-overlay/probe:busybox',
+      }),
+    );
+    cs = await startCodeServer({ folder, workspaceTrust: true, logFile: path.join(resultsDir(), 'code-server-untrusted.log') });
+    wb = await launch(cs.url);
+    page = wb.page;
+    currentPage = page;
+    await waitForWorkbench(page);
+  });
+
+  after(async () => {
+    await wb?.close();
+    await cs?.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('J7: in Restricted Mode only the user\'s hosts show; trusting the folder brings in its own', { timeout: 180_000 }, onScreen('j7', async (t) => {
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 30_000 });
+    await openSidebar(page);
+    await resizeSidebar(page, Number(process.env.E2E_SIDEBAR_WIDTH ?? 560));
+    await expandView(page, 'Docker Hosts');
+    const connected = (r: Awaited<ReturnType<typeof treeRows>>, names: string[]) =>
+      names.every((h) => r.some((row) => row.label === h && /^Docker /.test(row.description)));
+    const rows = await waitUntil(page, 'h1..h3 connected', () => treeRows(page, 'Docker Hosts'), (r) => connected(r, HOSTS), 60_000);
+    await shot(page, 'j7-restricted-mode', t);
+    assert.deepEqual(rows.map((r) => r.label), HOSTS, 'the user\'s hosts only; the workspace\'s ws-chosen is not used');
+    // Positive control: once the folder is trusted, its settings apply.
+    // The Restricted Mode banner's "Manage" opens the Workspace Trust editor.
+    await page.locator('.part.banner a', { hasText: 'Manage' }).first().click();
+    const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust( Folder)?$/ }).first();
+    await trust.waitFor({ state: 'visible', timeout: 20_000 });
+    await trust.click();
+    await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: 20_000 });
+    const trusted = await waitUntil(page, 'ws-chosen connected once trusted', () => treeRows(page, 'Docker Hosts'), (r) => connected(r, ['ws-chosen']), 60_000);
+    await shot(page, 'j7-trusted', t);
+    t.diagnostic(`after trust: ${JSON.stringify(trusted)}`);
+    assert.deepEqual(trusted.map((r) => r.label), ['ws-chosen']);
   }));
 });

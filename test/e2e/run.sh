@@ -3,6 +3,7 @@
 # lab up unless it is up already, runs test/e2e/journeys.test.ts, and tears down what it started.
 # Non-interactive; root (the lab and apt-get need it). Results: test-results/e2e/.
 # Env: LAB_KEEP=1 leaves a lab this script started up; E2E_KEEP=1 keeps code-server's temp dir;
+#      E2E_PATTERN=REGEX runs only the journeys whose names match;
 #      E2E_SETTINGS='{...}' adds VS Code User settings (see test/e2e/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,7 +51,7 @@ rm -rf test-results/e2e
 mkdir -p test-results/e2e
 t_run=$(date +%s)
 status=0
-node --import tsx --test --test-concurrency=1 --test-reporter=spec test/e2e/journeys.test.ts || status=$?
+node --import tsx --test --test-concurrency=1 --test-reporter=spec ${E2E_PATTERN:+--test-name-pattern="$E2E_PATTERN"} test/e2e/journeys.test.ts || status=$?
 end=$(date +%s)
 say "setup $((t_setup - start)) s, journeys $((end - t_run)) s, total $((end - start)) s; screenshots and logs in test-results/e2e/"
 exit $status

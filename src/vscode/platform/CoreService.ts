@@ -57,6 +57,9 @@ export class CoreService implements vscode.Disposable {
         `${settings.ignoredWorkspaceHosts} host(s) from this workspace's settings are ignored until you trust the workspace.`,
       );
     }
+    if (settings.ignoredWorkspaceSettings.length > 0) {
+      problems.push(`${settings.ignoredWorkspaceSettings.join(', ')} from this workspace's settings ${settings.ignoredWorkspaceSettings.length > 1 ? 'are' : 'is'} ignored until you trust the workspace.`);
+    }
     this.problems = problems;
     return valid;
   }

@@ -1,5 +1,7 @@
-// Reads the extension's settings. In an untrusted workspace, hosts from workspace settings are
-// ignored: a repository must not be able to point the extension at machines of its choosing.
+// Reads the extension's settings. In an untrusted workspace, the settings that choose machines, host
+// keys or what runs on the hosts are taken from user settings only (and declared as restricted in
+// package.json): a repository must not be able to point the extension at machines of its choosing,
+// make it trust their keys, or pick the image it runs there.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
 
@@ -9,28 +11,38 @@ export interface Settings {
   hosts: unknown;
   /** Hosts defined in workspace settings that were ignored because the workspace is not trusted. */
   ignoredWorkspaceHosts: number;
+  /** Other restricted settings set in the workspace and ignored because it is not trusted. */
+  ignoredWorkspaceSettings: string[];
   sshConfigFile?: string;
   knownHostsFile?: string;
+  probeImage?: string;
   connectTimeoutMs: number;
   refreshIntervalMs: number;
 }
 
+/** A restricted setting: as configured when the workspace is trusted, else from user settings alone. */
+function restricted<T>(config: vscode.WorkspaceConfiguration, key: string): { value: T | undefined; ignored: unknown } {
+  if (vscode.workspace.isTrusted) return { value: config.get<T>(key), ignored: undefined };
+  const i = config.inspect<T>(key);
+  return { value: i?.globalValue ?? i?.defaultValue, ignored: i?.workspaceFolderValue ?? i?.workspaceValue };
+}
+
 export function readSettings(): Settings {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const inspected = config.inspect<HostConfig[]>('hosts');
-  let hosts: unknown = config.get('hosts', []);
-  let ignoredWorkspaceHosts = 0;
-  if (!vscode.workspace.isTrusted) {
-    const fromWorkspace = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
-    if (Array.isArray(fromWorkspace)) ignoredWorkspaceHosts = fromWorkspace.length;
-    hosts = inspected?.globalValue ?? [];
-  }
-  const str = (key: string) => config.get<string>(key)?.trim() || undefined;
+  const hosts = restricted<unknown>(config, 'hosts');
+  const ignoredWorkspaceSettings: string[] = [];
+  const str = (key: string) => {
+    const r = restricted<string>(config, key);
+    if (r.ignored !== undefined) ignoredWorkspaceSettings.push(`${SECTION}.${key}`);
+    return (typeof r.value === 'string' && r.value.trim()) || undefined;
+  };
   return {
-    hosts,
-    ignoredWorkspaceHosts,
+    hosts: hosts.value ?? [],
+    ignoredWorkspaceHosts: Array.isArray(hosts.ignored) ? hosts.ignored.length : 0,
     sshConfigFile: str('sshConfigFile'),
     knownHostsFile: str('knownHostsFile'),
+    probeImage: str('probeImage'),
+    ignoredWorkspaceSettings,
     connectTimeoutMs: Math.max(1, config.get<number>('connectTimeoutSeconds', 10)) * 1000,
     refreshIntervalMs: Math.max(0, config.get<number>('refreshIntervalSeconds', 30)) * 1000,
   };

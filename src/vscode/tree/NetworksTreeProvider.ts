@@ -113,6 +113,9 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     if (item instanceof ScopeItem) {
       const scope = item.scope;
       const via = scope.kind === 'swarm' ? scope.via : scope.host;
+      // An item drawn before the host list changed (settings edited, workspace trusted): the refresh
+      // that follows redraws the tree; until then it has nothing to show.
+      if (!this.configured(via)) return [];
       const all = await this.core.module().listNetworks(this.core.get().hosts.get(via));
       const mine = all.filter((n) => (scope.kind === 'swarm' ? n.scope === 'swarm' : n.scope !== 'swarm'));
       const custom = mine.filter((n) => !n.builtIn).map((n) => new NetworkItem(n, scope));
@@ -130,8 +133,13 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     return [];
   }
 
+  private configured(host: string): boolean {
+    return this.core.get().hosts.list().some((h) => h.name === host);
+  }
+
   private async members(item: NetworkItem): Promise<vscode.TreeItem[]> {
     const scope = item.scope;
+    if (!this.configured(scope.kind === 'swarm' ? scope.via : scope.host)) return [];
     const core = this.core.get();
     const names = scope.kind === 'swarm' ? (await this.core.module().swarmHosts(core.hosts, core.hosts.get(scope.via))).map((h) => h.name) : [scope.host];
     const list: NetworkMember[] = await this.core.module().networkMembers(core.hosts, names, item.network.name);

@@ -3,6 +3,7 @@
 // every incoming one is validated before use.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { readSettings } from '../platform/settings';
 import { type HostToWebview, type MatrixViewState, type NetworkChoice, type WebviewToHost, parseWebviewMessage } from '../../shared/protocol';
 import type { ClusterState } from '../ClusterState';
 import type { CoreService } from '../platform/CoreService';
@@ -128,7 +129,7 @@ export class MatrixPanel {
     }
     const api = this.core.module();
     const core = this.core.get();
-    const image = vscode.workspace.getConfiguration('swarmOverlay').get<string>('probeImage') || api.DEFAULT_PROBE_IMAGE;
+    const image = readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE;
     this.run = new AbortController();
     this.state = { ...this.state, selected: { via, network, hosts }, running: true, cells: [], report: undefined, error: undefined, progress: 'Starting…' };
     this.pushState();
