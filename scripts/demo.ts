@@ -2,6 +2,7 @@
 // lab's hosts (h1 manager, the others workers), an attachable overlay network, and a real VS Code
 // (code-server on 127.0.0.1) with the extension installed and the lab's hosts configured. It serves
 // until Ctrl+C (or SIGTERM), then stops code-server and takes the swarm down; demo.sh removes the lab.
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { createOverlay } from '../src/core/networks/overlayNetworks';
 import { initSwarm, joinSwarm, leaveSwarm } from '../src/core/swarm/swarmActions';
@@ -34,10 +35,12 @@ async function main(): Promise<void> {
   console.log(`   ${NETWORK}: ${net.subnets.map((s) => s.subnet).join(', ') || 'subnet from the pool'}`);
 
   console.log('== VS Code (code-server) with Swarm Overlay installed');
+  const logDir = path.join(ROOT, '.cache');
+  mkdirSync(logDir, { recursive: true });
   const cs = await startCodeServer({
     vsix: path.join(ROOT, 'dist', 'swarm-overlay.vsix'),
     port: Number(process.env.DEMO_PORT ?? 8080),
-    logFile: path.join(ROOT, '.cache', 'demo-code-server.log'),
+    logFile: path.join(logDir, 'demo-code-server.log'),
   });
   console.log('');
   console.log(`   Open ${cs.url}/ in a browser on this machine, then click the Swarm Overlay icon in the activity bar.`);
