@@ -106,13 +106,17 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new Cancelled();
 }
 
-/** Cancellation test that also works across bundles (the extension loads the core separately). */
+/** Kind test that also works across bundles (the extension loads the core separately). */
+function hasKind(err: unknown, kind: ErrorKind): boolean {
+  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === kind;
+}
+
 export function isCancelled(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelled';
+  return hasKind(err, 'cancelled');
 }
 
 export function isCancelledLate(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cancelledLate';
+  return hasKind(err, 'cancelledLate');
 }
 
 /** A request refused before anything was changed: bad input or a state that does not allow it. */

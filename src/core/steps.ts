@@ -1,18 +1,18 @@
 // Cancellation points of long commands. Each step is announced (for progress, and so tests can
 // cancel at every one of them) and then honours a cancel. After a change that cannot be taken back
 // silently, a cancel either undoes it, so the state is as before, or says exactly what remains.
-import { Cancelled, CancelledLate, userMessage } from './errors';
+import { Cancelled, CancelledLate, throwIfAborted, userMessage } from './errors';
 
 export interface StepOptions {
   signal?: AbortSignal;
-  /** Called with a step id (e.g. `join`, `probe-created:h2`) before the step's cancel check. */
+  /** Called with a step id (e.g. `join`, `start:h2`) before the step's cancel check. */
   onStep?: (step: string) => void;
 }
 
 /** Announces `step`, then stops with `Cancelled` if the command was cancelled. */
 export function checkpoint(o: StepOptions | undefined, step: string): void {
   o?.onStep?.(step);
-  if (o?.signal?.aborted) throw new Cancelled();
+  throwIfAborted(o?.signal);
 }
 
 /**

@@ -3,20 +3,19 @@
 // remains, and that is then checked to be true. A dockerd that stops mid-join is named and leaves
 // nothing half-made.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { hostStatus } from '../../src/core/hosts/hostStatus';
-import { PROBE_LABEL, TEMPORARY_LABEL, runMatrix } from '../../src/core/matrix/runMatrix';
+import { TEMPORARY_LABEL, runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay, listNetworks } from '../../src/core/networks/overlayNetworks';
 import type { StepOptions } from '../../src/core/steps';
 import { initSwarm, joinSwarm, leaveSwarm } from '../../src/core/swarm/swarmActions';
-import { LAB_DIR, ROOT, lab, labCore } from '../support/lab';
+import { LAB_DIR, labCliArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
-const L = lab();
 
 /** Step options that record every step and cancel when `at` is reached. */
 function cancelAt(at?: string): StepOptions & { seen: string[] } {
@@ -39,13 +38,8 @@ describe('cancel at every step', () => {
   let core: Core;
   const h = (n: string) => core.hosts.get(n);
   const state = async (n: string) => (await hostStatus(h(n))).swarm.state;
-  const leaveAll = async () => {
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
-  };
-  const probesLeft = async () => {
-    const lists = await Promise.all(names.map((n) => h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<unknown[]>));
-    return lists.flat().length;
-  };
+  const leaveAll = () => leaveSwarms(core, names);
+  const probes = () => probesLeft(core, names);
   // A removed swarm network can still be listed by a node for a moment, while its agent lets go of it.
   const temporaryLeft = async () => {
     const deadline = Date.now() + 15_000;
@@ -170,18 +164,14 @@ describe('cancel at every step', () => {
       const t = Date.now();
       await assert.rejects(run(cancelAt(step)), isCancelled, `cancel at ${step}`);
       timings.push(`${step} ${Date.now() - t} ms`);
-      assert.equal(await probesLeft(), 0, `probes after a cancel at ${step}`);
+      assert.equal(await probes(), 0, `probes after a cancel at ${step}`);
       assert.equal(await temporaryLeft(), 0, `temporary networks after a cancel at ${step}`);
     }
     console.log(`cancel: matrix cancelled at ${steps.length} steps: ${timings.join(', ')}`);
   });
 
   test('Ctrl+C on the CLI matrix: exit 130, one sentence, no probe left', async () => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'dist', 'cli.js'), '--hosts-file', L.hostsFile, '--ssh-config', L.sshConfig, '--known-hosts', L.knownHosts, '-v', 'matrix', 'so-cancel-na', '--temporary', '--via', 'h1', '--image', IMAGE],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnCliProcess([...labCliArgs(), '-v', 'matrix', 'so-cancel-na', '--temporary', '--via', 'h1', '--image', IMAGE]);
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (c: Buffer) => {
@@ -195,7 +185,7 @@ describe('cancel at every step', () => {
     assert.ok(sent, stderr);
     assert.equal(code, 130, stderr);
     assert.match(stderr, /swarm-overlay: cancelled; nothing this run made was left behind\./m);
-    assert.equal(await probesLeft(), 0, stderr);
+    assert.equal(await probes(), 0, stderr);
     assert.equal(await temporaryLeft(), 0);
   });
 
@@ -207,11 +197,7 @@ describe('cancel at every step', () => {
     for (let i = 0; i < 6; i++) {
       const t = Date.now();
       const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [path.join(ROOT, 'dist', 'cli.js'), '--hosts-file', L.hostsFile, '--ssh-config', L.sshConfig, '--known-hosts', L.knownHosts, '-v', 'matrix', 'so-none', '--via', 'h1'],
-          { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'ignore', 'pipe'] },
-        );
+        const child = spawnCliProcess([...labCliArgs(), '-v', 'matrix', 'so-none', '--via', 'h1']);
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -7,11 +7,11 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { hostStatus } from '../../src/core/hosts/hostStatus';
-import { PROBE_LABEL, runMatrix } from '../../src/core/matrix/runMatrix';
+import { runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay, listNetworks } from '../../src/core/networks/overlayNetworks';
 import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
 import { swarmOverview } from '../../src/core/swarm/swarmOverview';
-import { LAB_DIR, labCore, labExec } from '../support/lab';
+import { LAB_DIR, labCore, labExec, leaveSwarms, probesLeft } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
@@ -23,9 +23,7 @@ describe('faults and load', () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   const h = (n: string) => core.hosts.get(n);
-  const leaveAll = async () => {
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
-  };
+  const leaveAll = () => leaveSwarms(core, names);
   const statuses = () => Promise.all(names.map((n) => hostStatus(h(n))));
 
   before(async () => {
@@ -156,8 +154,7 @@ describe('faults and load', () => {
     const bad = result.cells.filter((c) => !c.byIp.ok).map((c) => `${c.from}>${c.to}`).sort();
     assert.deepEqual(bad, ['h2>h3', 'h3>h2']);
     assert.ok(result.diagnoses.some((d) => /2 pair\(s\) cannot reach each other/.test(d)), result.diagnoses.join(' | '));
-    const left = await Promise.all(names.map((n) => h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<unknown[]>));
-    assert.equal(left.flat().length, 0);
+    assert.equal(await probesLeft(core, names), 0);
   });
 
   test('load: 20 refreshes beside a matrix, then 100 rapid calls per host; channels stay bounded, memory does not grow, nothing unhandled', async () => {

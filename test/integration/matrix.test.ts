@@ -5,10 +5,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
-import { PROBE_LABEL, runMatrix } from '../../src/core/matrix/runMatrix';
+import { runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
-import { LAB_DIR, lab, labCore, labExec, runCliProcess } from '../support/lab';
+import { LAB_DIR, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -18,27 +18,20 @@ describe('connectivity matrix', () => {
   let core: Core;
   const lines: string[] = [];
   const h = (n: string) => core.hosts.get(n);
-  const probesLeft = async () => {
-    let count = 0;
-    for (const n of names) {
-      const list = (await h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } }))) as unknown[];
-      count += list.length;
-    }
-    return count;
-  };
+  const probes = () => probesLeft(core, names);
   const run = (extra: Partial<Parameters<typeof runMatrix>[1]> = {}) =>
     runMatrix(core.hosts, { network: 'so-matrix', via: 'h1', hosts: names, image: IMAGE, logger: core.logger, ...extra });
 
   before(async () => {
     core = labCore({}, lines);
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    await leaveSwarms(core, names);
     await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
     await joinSwarm(h('h2'), h('h1'), 'worker', core.redactor);
     await joinSwarm(h('h3'), h('h1'), 'worker', core.redactor);
     await createOverlay(core.hosts, h('h1'), names, { name: 'so-matrix', attachable: true, encrypted: false, internal: false, labels: {} });
   });
   after(async () => {
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    await leaveSwarms(core, names);
     core.dispose();
   });
 
@@ -54,7 +47,7 @@ describe('connectivity matrix', () => {
       assert.equal(c.large!.ok, true);
     }
     assert.deepEqual(r.diagnoses, []);
-    assert.equal(await probesLeft(), 0);
+    assert.equal(await probes(), 0);
     // Each exec is a hijacked SSH channel the daemon only half-closes: a second run must not leave
     // more channels open than the first did.
     const openAfter = () => names.map((n) => h(n).ssh.channelsOpen);
@@ -69,7 +62,7 @@ describe('connectivity matrix', () => {
   });
 
   test('CLI: table and JSON, exit 0 when all pass', () => {
-    const args = ['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE];
+    const args = [...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE];
     const json = runCliProcess([...args, '--json']);
     assert.equal(json.code, 0, json.stderr);
     const doc = JSON.parse(json.stdout) as { network: string; hosts: string[]; ok: boolean; cells: Array<{ from: string; to: string; ok: boolean }> };
@@ -88,14 +81,14 @@ describe('connectivity matrix', () => {
       assert.equal(r.ok, false);
       for (const c of r.cells) assert.equal(c.byIp.ok, c.from === c.to || (c.from !== 'h3' && c.to !== 'h3'), `${c.from}>${c.to}: ${c.byIp.raw}`);
       assert.ok(r.diagnoses.some((d) => /Every overlay pair to and from h3 fails .*4789\/udp/.test(d)), r.diagnoses.join('\n'));
-      const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE]);
+      const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE]);
       assert.equal(cli.code, 1);
       assert.match(cli.stdout, /Diagnosis:\n- Every overlay pair to and from h3/);
     } finally {
       labExec('h3', ['iptables', '-D', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
       labExec('h3', ['iptables', '-D', 'OUTPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
     }
-    assert.equal(await probesLeft(), 0);
+    assert.equal(await probes(), 0);
   });
 
   test('large packets dropped on the path from h2: small pass, large fail, MTU diagnosed', async () => {
@@ -118,8 +111,8 @@ describe('connectivity matrix', () => {
     const r = await run({ image: 'swarm-overlay/absent:1', hosts: ['h2'] });
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0]!.reason, /^The probe image swarm-overlay\/absent:1 is not on h2 and cannot be pulled \(.*\); set swarmOverlay\.probeImage/);
-    assert.equal(await probesLeft(), 0);
-    const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'matrix', 'so-matrix', '--via', 'h1', '--hosts', 'h2', '--image', 'swarm-overlay/absent:1']);
+    assert.equal(await probes(), 0);
+    const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--hosts', 'h2', '--image', 'swarm-overlay/absent:1']);
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /No probe could start: h2: The probe image/);
   });
@@ -142,17 +135,17 @@ describe('connectivity matrix', () => {
     }
     assert.deepEqual(left.filter((n) => n.Name.startsWith('so-check-')).map((n) => n.Name), [], 'the temporary copy is gone');
     assert.ok(left.some((n) => n.Name === 'so-sealed'), 'the network itself is untouched');
-    const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'matrix', 'so-sealed', '--via', 'h1', '--image', IMAGE, '--temporary', '--json']);
+    const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-sealed', '--via', 'h1', '--image', IMAGE, '--temporary', '--json']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match((JSON.parse(cli.stdout) as { testedOn: string }).testedOn, /^so-check-/);
-    assert.equal(await probesLeft(), 0);
+    assert.equal(await probes(), 0);
   });
 
   test('cancel mid-run leaves no probe on any host', async () => {
     const ctrl = new AbortController();
     const running = run({ signal: ctrl.signal, onProgress: (m) => (/is up at/.test(m) ? ctrl.abort() : undefined) });
     await assert.rejects(running, /Cancelled/);
-    assert.equal(await probesLeft(), 0);
+    assert.equal(await probes(), 0);
   });
 
   test('a host killed mid-run costs only its own row and column; no probe remains once it is back', async () => {
@@ -183,7 +176,7 @@ describe('connectivity matrix', () => {
     }
     // The next run's sweep removes what the dead host kept; prove it with a run on h3 alone.
     await runMatrix(core.hosts, { network: 'so-matrix', via: 'h1', hosts: ['h1'], image: IMAGE, logger: core.logger });
-    assert.equal(await probesLeft(), 0);
+    assert.equal(await probes(), 0);
   });
 
   test('probes are never left by a run, and the log carries no secret', () => {

@@ -7,7 +7,7 @@ import type { OverlayOptions } from '../../src/core/networks/createOptions';
 import { createOverlay, listNetworks, networkMembers, removeOverlay, type NetworkAnswer } from '../../src/core/networks/overlayNetworks';
 import { checkPorts, swarmHosts } from '../../src/core/swarm/swarmHosts';
 import { joinSwarm, initSwarm } from '../../src/core/swarm/swarmActions';
-import { lab, labCore, labExec, runCliProcess } from '../support/lab';
+import { lab, labCore, labExec, leaveSwarms, runCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -24,7 +24,7 @@ describe('overlay networks', () => {
 
   before(async () => {
     core = labCore();
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    await leaveSwarms(core, names);
     await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
     await joinSwarm(h('h2'), h('h1'), 'worker', core.redactor);
     await joinSwarm(h('h3'), h('h1'), 'worker', core.redactor);
@@ -34,7 +34,7 @@ describe('overlay networks', () => {
       const containers = (await h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: ['swarm-overlay.test=networks'] } })).catch(() => [])) as Array<{ Id: string }>;
       for (const c of containers) await h(n).call('rm', (d) => d.getContainer(c.Id).remove({ force: true })).catch(() => undefined);
     }
-    for (const n of ['h3', 'h2', 'h1']) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    await leaveSwarms(core, names);
     core.dispose();
   });
 

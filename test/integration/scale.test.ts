@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { hostStatus } from '../../src/core/hosts/hostStatus';
-import { PROBE_LABEL, runMatrix } from '../../src/core/matrix/runMatrix';
+import { runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
 import { swarmOverview } from '../../src/core/swarm/swarmOverview';
-import { LAB_DIR, lab, labCore } from '../support/lab';
+import { LAB_DIR, lab, labCore, probesLeft } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const SIX = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'];
@@ -101,8 +101,7 @@ describe('load at six hosts', () => {
     assert.ok(peak <= 32 + 8, `peak ${peak} channels`);
     assert.ok(grownMb < 20, `heap grew ${grownMb.toFixed(1)} MB over 1800 calls`);
     assert.ok(ms < 60_000, `1800 calls took ${ms} ms`);
-    const left = await Promise.all(SIX.map((n) => h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<unknown[]>));
-    assert.equal(left.flat().length, 0);
+    assert.equal(await probesLeft(core, SIX), 0);
     assert.deepEqual(unhandled, []);
   });
 });

@@ -1,10 +1,12 @@
 // Access to the lab built by test/lab/up.sh: its hosts, keys, known_hosts and a way into each host.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcessByStdio, execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/core/core';
 import { lineLogger } from '../../src/core/log';
+import { PROBE_LABEL } from '../../src/core/matrix/runMatrix';
 import type { HostConfig } from '../../src/core/model';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,4 +69,30 @@ export function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
     timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI's options that point it at the lab: hosts file, known_hosts, ssh config. */
+export function labCliArgs(l: Lab = lab()): string[] {
+  return ['--hosts-file', l.hostsFile, '--known-hosts', l.knownHosts, '--ssh-config', l.sshConfig];
+}
+
+/** Starts the built CLI (dist/cli.js) without waiting for it, with the same environment as runCliProcess. */
+export function spawnCliProcess(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Probe containers (by label) on the given hosts. */
+export async function probesLeft(core: Core, names: string[]): Promise<number> {
+  const lists = await Promise.all(
+    names.map((n) => core.hosts.get(n).call('list probes', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<unknown[]>),
+  );
+  return lists.flat().length;
+}
+
+/** Every given host leaves its swarm (forced, last host first); errors (not in a swarm) are ignored. */
+export async function leaveSwarms(core: Core, names: string[]): Promise<void> {
+  for (const n of [...names].reverse()) await core.hosts.get(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
 }
