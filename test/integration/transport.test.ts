@@ -182,6 +182,29 @@ describe('hosts over the pooled SSH transport', () => {
     assert.equal(h1.ssh.connectCount, 2);
   });
 
+  test('a short command keeps its exit status while the process is busy (as the extension host often is)', async () => {
+    // Once seen in CI: the confirmation, output and exit status of `ip addr` arrived in one read, and
+    // ssh2 emitted 'exit' before anyone listened; Initialize Swarm then said the command "was cut off".
+    const core = labCore();
+    after(() => core.dispose());
+    const ssh = core.hosts.get('h1').ssh;
+    await ssh.exec(['true']);
+    const codes: Array<number | null> = [];
+    for (let i = 0; i < 20; i++) {
+      let busy = true;
+      const spin = () => {
+        if (!busy) return;
+        const until = Date.now() + 40;
+        while (Date.now() < until); // 40 ms blocks: the socket is read in big batches between them
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      codes.push((await ssh.exec(['ip', '-o', '-4', 'addr', 'show'])).code);
+      busy = false;
+    }
+    assert.deepEqual(codes, Array(20).fill(0));
+  });
+
   test('where sshd refuses Unix-socket forwarding, Docker is reached through docker system dial-stdio', async () => {
     // A second sshd on h2:2222, same host key, with streamlocal forwarding off (first value wins in sshd_config).
     const conf = readFileSync(path.join(STATE, 'hosts', 'h2', 'sshd_config'), 'utf8')

@@ -443,7 +443,19 @@ export class SshConnection {
   /** Starts a command and hands back its channel (stdout on the channel, stderr on `.stderr`). */
   execStream(argv: readonly string[], signal?: AbortSignal): Promise<ClientChannel> {
     const command = argv.map(shellQuote).join(' ');
-    return this.openChannel(this.sessions, `run ${argv[0]}`, (c, done) => c.exec(command, done), signal);
+    return this.openChannel(
+      this.sessions,
+      `run ${argv[0]}`,
+      (c, done) =>
+        c.exec(command, (err, ch) => {
+          // A busy process reads the confirmation, the output and the exit status of a short command
+          // in one go, and ssh2 emits 'exit' right then, before whoever awaits the channel can listen:
+          // the status is kept from here.
+          ch?.once('exit', (code: number | null, sig?: string) => exitStatus.set(ch, { code: code ?? null, signal: sig }));
+          done(err, ch);
+        }),
+      signal,
+    );
   }
 
   /** Runs a command given as a fixed argument list (each argument quoted) and collects its output. */
@@ -457,8 +469,6 @@ export class SshConnection {
         size += chunk.length;
         if (size <= maxOutput) into.push(chunk);
       };
-      let code: number | null = null;
-      let sig: string | undefined;
       const onAbort = () => {
         channel.close();
         reject(new Cancelled());
@@ -466,12 +476,9 @@ export class SshConnection {
       signal?.addEventListener('abort', onAbort, { once: true });
       channel.on('data', collect(out));
       channel.stderr.on('data', collect(err));
-      channel.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        sig = s;
-      });
       channel.once('close', () => {
         signal?.removeEventListener('abort', onAbort);
+        const { code, signal: sig } = exitStatus.get(channel) ?? { code: null };
         resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
       });
     });
@@ -545,6 +552,9 @@ export class SshConnection {
     this.jumpConnection?.dispose();
   }
 }
+
+/** Exit status of exec channels, recorded as soon as the channel exists (see execStream). */
+const exitStatus = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(new Cancelled());
