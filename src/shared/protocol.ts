@@ -2,6 +2,7 @@
 // No `vscode`, no DOM: plain data only.
 import type { MatrixCell } from '../core/matrix/diagnosis';
 import type { MatrixReport } from '../core/matrix/exportMatrix';
+import { isDockerName } from './names';
 
 export interface NetworkChoice {
   /** Manager host the network is read through. */
@@ -38,7 +39,6 @@ export type WebviewToHost =
   | { type: 'cancel' }
   | { type: 'export'; format: ExportFormat };
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** Checks a message from the webview before the host acts on it; undefined when it is not valid. */
 export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
@@ -52,9 +52,9 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
       return msg.format === 'json' || msg.format === 'csv' || msg.format === 'markdown' ? { type: 'export', format: msg.format } : undefined;
     case 'run': {
       const { via, network, hosts } = msg;
-      if (typeof via !== 'string' || !NAME.test(via) || typeof network !== 'string' || !NAME.test(network)) return undefined;
+      if (!isDockerName(via) || !isDockerName(network)) return undefined;
       // Array.from turns holes into undefined, which every() would otherwise skip.
-      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !Array.from(hosts).every((h) => typeof h === 'string' && NAME.test(h))) return undefined;
+      if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !Array.from(hosts).every(isDockerName)) return undefined;
       return { type: 'run', via, network, hosts: [...new Set(hosts as string[])] };
     }
     default:

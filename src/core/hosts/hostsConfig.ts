@@ -1,8 +1,8 @@
 // Validation of host entries (the setting `swarmOverlay.hosts` and the CLI's --hosts file).
+import { NAME_PATTERN } from '../../shared/names';
 import { ConfigError } from '../errors';
 import type { HostConfig } from '../model';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 // A host name, an IPv4/IPv6 literal or an ssh config alias; never an option (leading '-').
 const HOST = /^[A-Za-z0-9_.:%[\]-]{1,253}$/;
 const USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$/;
@@ -15,7 +15,7 @@ export function hostProblems(entry: unknown, index: number): string[] {
   const problems: string[] = [];
   // Echoed text is JSON-quoted so a control character cannot break the sentence.
   const label = typeof e.name === 'string' && e.name ? `Host ${JSON.stringify(e.name)}` : where;
-  if (typeof e.name !== 'string' || !NAME.test(e.name)) {
+  if (typeof e.name !== 'string' || !NAME_PATTERN.test(e.name)) {
     problems.push(`${where} needs a "name" of 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
   }
   if (typeof e.host !== 'string' || !HOST.test(e.host) || e.host.startsWith('-')) {

@@ -1,5 +1,6 @@
 // Options of "Create overlay network", validated before Docker is called: every problem is one
 // sentence, and nothing is created unless all checks pass.
+import { NAME_PATTERN } from '../../shared/names';
 import { containsCidr, containsIp, ipToNumber, isIPv4, isNetworkAddress, overlaps, parseCidr, type Cidr } from './cidr';
 
 export interface OverlayOptions {
@@ -21,12 +22,11 @@ export interface UsedRange {
   owner: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 export const MTU_MIN = 576;
 export const MTU_MAX = 9216;
 
 export function nameProblem(name: string, existing: string[]): string | undefined {
-  if (!NAME.test(name)) return 'A network name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit.';
+  if (!NAME_PATTERN.test(name)) return 'A network name is 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit.';
   if (existing.includes(name)) return `A network named "${name}" exists already on this swarm.`;
   return undefined;
 }

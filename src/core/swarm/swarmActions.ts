@@ -6,20 +6,30 @@ import { Refused } from '../errors';
 import type { Redactor } from '../log';
 import { hostStatus } from '../hosts/hostStatus';
 import type { HostStatus } from '../model';
-import { ipToNumber, parseCidr } from '../networks/cidr';
+import { ipToNumber, isIPv4, parseCidr } from '../networks/cidr';
 import { hostAddresses, routeSource, tcpReachable } from './hostNetwork';
 import { listNodes, managerUp } from './nodes';
 import { quorum } from './quorum';
 import { type StepOptions, afterChange, checkpoint } from '../steps';
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(\d|[12]\d|3[0-2])$/;
-
 export interface InitOptions {
   advertiseAddr: string;
   dataPathPort?: number;
   defaultAddrPool?: string[];
-  subnetSize?: number;
+}
+
+export const DATA_PATH_PORT_MIN = 1024;
+export const DATA_PATH_PORT_MAX = 49151;
+
+/** The data-path (VXLAN) port rule; undefined when `port` is fine or not given. */
+export function dataPathPortProblem(port: number | undefined): string | undefined {
+  if (port === undefined || (Number.isInteger(port) && port >= DATA_PATH_PORT_MIN && port <= DATA_PATH_PORT_MAX)) return undefined;
+  return `The data-path port must be a whole number from ${DATA_PATH_PORT_MIN} to ${DATA_PATH_PORT_MAX} (the default is 4789).`;
+}
+
+/** The default-address-pool rule for one pool; undefined when it is a CIDR. */
+export function addressPoolProblem(pool: string): string | undefined {
+  return parseCidr(pool) ? undefined : `The default address pool "${pool}" is not a CIDR such as 10.20.0.0/16.`;
 }
 
 async function requireStatus(host: DockerHost): Promise<HostStatus> {
@@ -38,7 +48,7 @@ export async function initSwarm(host: DockerHost, options: InitOptions, steps?: 
   checkpoint(steps, 'status');
   const s = await requireStatus(host);
   if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
-  if (!IPV4.test(options.advertiseAddr)) throw new Refused(`"${options.advertiseAddr}" is not an IPv4 address.`);
+  if (!isIPv4(options.advertiseAddr)) throw new Refused(`"${options.advertiseAddr}" is not an IPv4 address.`);
   checkpoint(steps, 'addresses');
   const addresses = await hostAddresses(host.ssh, signal);
   if (!addresses.some((a) => a.address === options.advertiseAddr)) {
@@ -46,19 +56,14 @@ export async function initSwarm(host: DockerHost, options: InitOptions, steps?: 
       `${options.advertiseAddr} is not an address of ${host.name} (it has ${addresses.map((a) => `${a.address} on ${a.interface}`).join(', ') || 'no IPv4 address'}).`,
     );
   }
-  if (options.dataPathPort !== undefined && (!Number.isInteger(options.dataPathPort) || options.dataPathPort < 1024 || options.dataPathPort > 49151)) {
-    throw new Refused('The data-path port must be a whole number from 1024 to 49151 (the default is 4789).');
-  }
-  for (const pool of options.defaultAddrPool ?? []) {
-    if (!CIDR.test(pool)) throw new Refused(`The default address pool "${pool}" is not a CIDR such as 10.20.0.0/16.`);
-  }
-  const subnetSize = options.subnetSize ?? 24;
-  if (!Number.isInteger(subnetSize) || subnetSize < 8 || subnetSize > 29) throw new Refused('The subnet size must be from 8 to 29.');
+  const optionProblem = dataPathPortProblem(options.dataPathPort) ?? (options.defaultAddrPool ?? []).map(addressPoolProblem).find(Boolean);
+  if (optionProblem) throw new Refused(optionProblem);
   const body: Record<string, unknown> = { ListenAddr: '0.0.0.0:2377', AdvertiseAddr: options.advertiseAddr };
   if (options.dataPathPort) body.DataPathPort = options.dataPathPort;
   if (options.defaultAddrPool?.length) {
     body.DefaultAddrPool = options.defaultAddrPool;
-    body.SubnetSize = subnetSize;
+    // Docker's own default size for the subnets it carves from the pools.
+    body.SubnetSize = 24;
   }
   checkpoint(steps, 'init');
   const nodeId = await host.call('initialize a swarm', (d) => d.swarmInit(body) as Promise<string>);
@@ -84,6 +89,16 @@ export async function joinTokens(manager: DockerHost, redactor: Redactor): Promi
   redactor.add(worker);
   redactor.add(mgr);
   return { worker, manager: mgr };
+}
+
+/** The manager's swarm address as a join command names it (`addr:2377`). */
+export async function swarmJoinAddress(manager: DockerHost): Promise<string> {
+  return `${(await swarmNodeAddr(manager)) ?? manager.ssh.endpoint.hostName}:2377`;
+}
+
+async function swarmNodeAddr(manager: DockerHost): Promise<string | undefined> {
+  const info = (await manager.call('read its swarm address', (d) => d.info())) as { Swarm?: { NodeAddr?: string } };
+  return info.Swarm?.NodeAddr || undefined;
 }
 
 export function maskToken(token: string): string {
@@ -127,8 +142,7 @@ export async function joinSwarm(
   if (m.swarm.state !== 'active' || !m.swarm.isManager) {
     throw new Refused(`${manager.name} is not a manager of a swarm (swarm ${m.swarm.state}${m.swarm.state === 'active' ? ', worker' : ''}).`);
   }
-  const info = (await manager.call('read its swarm address', (d) => d.info())) as { Swarm?: { NodeAddr?: string } };
-  const managerAddr = info.Swarm?.NodeAddr;
+  const managerAddr = await swarmNodeAddr(manager);
   if (!managerAddr) throw new Refused(`${manager.name} does not report its swarm address.`);
   if (role === 'manager') {
     checkpoint(steps, 'quorum');
