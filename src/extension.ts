@@ -1,14 +1,14 @@
 // Activation registers the views and the commands only; the SSH/Docker transport loads on first use.
 import * as vscode from 'vscode';
 import { ClusterState } from './vscode/ClusterState';
-import { MATRIX_VIEW_TYPE, MatrixPanel } from './vscode/webview/MatrixPanel';
+import type { CommandContext } from './vscode/commands/CommandContext';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { CoreService } from './vscode/platform/CoreService';
-import { SECTION, readSettings } from './vscode/platform/settings';
+import { RefreshManager } from './vscode/RefreshManager';
 import { HostsTreeProvider } from './vscode/tree/HostsTreeProvider';
 import { NetworksTreeProvider } from './vscode/tree/NetworksTreeProvider';
 import { SwarmTreeProvider } from './vscode/tree/SwarmTreeProvider';
-import { VisibleRefresher } from './vscode/tree/VisibleRefresher';
+import { MATRIX_VIEW_TYPE, MatrixPanel } from './vscode/webview/MatrixPanel';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -17,30 +17,34 @@ export function activate(context: vscode.ExtensionContext): void {
   const state = new ClusterState(core, log);
   const hostsTree = new HostsTreeProvider(core, state);
   const swarmTree = new SwarmTreeProvider(core, state);
+  const networksTree = new NetworksTreeProvider(core, state);
   const hostsView = vscode.window.createTreeView('swarmOverlay.hosts', { treeDataProvider: hostsTree });
   const swarmView = vscode.window.createTreeView('swarmOverlay.swarm', { treeDataProvider: swarmTree, showCollapseAll: true });
-  const networksTree = new NetworksTreeProvider(core, state);
   const networksView = vscode.window.createTreeView('swarmOverlay.networks', { treeDataProvider: networksTree, showCollapseAll: true });
-  const interval = () => readSettings().refreshIntervalMs;
+  const refresher = new RefreshManager(state, [hostsView, swarmView, networksView]);
+  const ctx: CommandContext = {
+    core,
+    state,
+    refresher,
+    log,
+    extensionUri: context.extensionUri,
+    networks: { tree: networksTree, view: networksView as vscode.TreeView<unknown> },
+  };
   context.subscriptions.push(
     log,
     core,
     state,
     hostsTree,
     swarmTree,
+    networksTree,
     hostsView,
     swarmView,
-    networksTree,
     networksView,
-    new VisibleRefresher([hostsView, swarmView, networksView], () => state.refresh(), interval),
-    ...registerCommands(log, core, state, { tree: networksTree, view: networksView as vscode.TreeView<unknown>, extensionUri: context.extensionUri }),
+    refresher,
+    ...registerCommands(ctx),
     vscode.window.registerWebviewPanelSerializer(MATRIX_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, saved) => MatrixPanel.revive(panel, context.extensionUri, core, state, log, saved),
+      deserializeWebviewPanel: async (panel, saved) => MatrixPanel.revive(panel, ctx, saved),
     }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SECTION)) void state.refresh();
-    }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void state.refresh()),
   );
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }

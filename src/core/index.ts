@@ -4,7 +4,18 @@ export { parseHosts, hostProblems } from './hosts/hostsConfig';
 export { dockerSshContexts } from './hosts/dockerContexts';
 export { SshConfigResolver, parseUserHostPort } from './ssh/sshConfig';
 export { userMessage } from './errors';
-export { initSwarm, joinSwarm, joinTokens, leaveImpact, leaveSwarm, maskToken, rotateToken } from './swarm/swarmActions';
+export {
+  addressPoolProblem,
+  dataPathPortProblem,
+  initSwarm,
+  joinSwarm,
+  joinTokens,
+  leaveImpact,
+  leaveSwarm,
+  maskToken,
+  rotateToken,
+  swarmJoinAddress,
+} from './swarm/swarmActions';
 export { changeNode, parseLabels, removeNode, roleChangeWarnings } from './swarm/nodeActions';
 export { listNodes, findNode } from './swarm/nodes';
 export { hostAddresses } from './swarm/hostNetwork';

@@ -1,5 +1,6 @@
-// What both views show, read once per refresh: every host's status and the swarms among them.
+// What the views show, read once per refresh: every host's status and the swarms among them.
 // Refreshes coalesce: a refresh asked for while one runs is served by one more run after it.
+// When to refresh is decided in one place only: RefreshManager.
 import * as vscode from 'vscode';
 import type { HostStatus } from '../core/model';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
@@ -10,14 +11,25 @@ export class ClusterState implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   statuses = new Map<string, HostStatus>();
   swarms: SwarmsView = { swarms: [], standalone: [] };
-  loaded = false;
   private running: Promise<void> | undefined;
   private again = false;
+  private loadedOnce = false;
 
   constructor(
     private readonly core: CoreService,
     private readonly log: vscode.LogOutputChannel,
   ) {}
+
+  /** Whether a first read has finished (before it, hosts show as "connecting…"). */
+  get loaded(): boolean {
+    return this.loadedOnce;
+  }
+
+  /** Resolves once the state has been read at least once; starts that first read if none is under way. */
+  ready(): Promise<void> {
+    if (this.loadedOnce) return Promise.resolve();
+    return this.running ?? this.refresh();
+  }
 
   refresh(): Promise<void> {
     if (this.running) {
@@ -29,15 +41,15 @@ export class ClusterState implements vscode.Disposable {
         this.again = false;
         const started = Date.now();
         try {
-          const core = this.core.get();
-          const statuses = await core.hosts.statusAll();
-          this.swarms = await this.core.module().swarmOverview(core.hosts, statuses);
+          const hosts = this.core.docker();
+          const statuses = await hosts.statusAll();
+          this.swarms = await this.core.api.swarmOverview(hosts, statuses);
           this.statuses = new Map(statuses.map((s) => [s.name, s]));
           this.log.debug(`refresh: ${statuses.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
         } catch (err) {
           this.log.error(`refresh failed: ${String(err)}`);
         }
-        this.loaded = true;
+        this.loadedOnce = true;
         this.changed.fire();
       } while (this.again);
     })().finally(() => {

@@ -1,20 +1,20 @@
 // "Add Host": pick a ~/.ssh/config alias or an ssh:// Docker context, or type user@host:port.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
-import type { CoreService } from '../platform/CoreService';
+import type { CommandContext } from './CommandContext';
 import { readSettings, writeHosts } from '../platform/settings';
+import { input, pick } from '../platform/ui';
 
 interface Choice extends vscode.QuickPickItem {
   entry?: Omit<HostConfig, 'name'>;
   suggestedName?: string;
 }
 
-export async function addHost(core: CoreService, refresh: () => void): Promise<void> {
-  const api = core.module();
+export async function addHost({ core }: CommandContext): Promise<void> {
+  const { api } = core;
   const settings = readSettings();
-  const existing = core.hosts(settings);
-  const resolver = api.SshConfigResolver.fromFile(settings.sshConfigFile);
-  const aliases = resolver.aliases();
+  const existing = core.configuredHosts(settings);
+  const aliases = api.SshConfigResolver.fromFile(settings.sshConfigFile).aliases();
   const contexts = await api.dockerSshContexts();
   const items: Choice[] = [
     { label: '$(edit) Enter user@host:port…', alwaysShow: true },
@@ -28,47 +28,35 @@ export async function addHost(core: CoreService, refresh: () => void): Promise<v
       suggestedName: c.name,
     })),
   ];
-  const picked = await vscode.window.showQuickPick(items, {
-    title: 'Add Docker Host (1/2)',
-    placeHolder: 'Pick an SSH alias or Docker context, or enter an address',
-    ignoreFocusOut: true,
-  });
-  if (!picked) return;
+  const picked = await pick(items, { title: 'Add Docker Host (1/2)', placeHolder: 'Pick an SSH alias or Docker context, or enter an address' });
   let entry = picked.entry;
   let suggested = picked.suggestedName;
   if (!entry) {
-    const typed = await vscode.window.showInputBox({
+    const typed = await input({
       title: 'Add Docker Host (1/2)',
       prompt: 'SSH address of the Docker host',
       placeHolder: 'user@host:port',
-      ignoreFocusOut: true,
-      validateInput: (v) => {
+      validate: (v) => {
         try {
-          const parsed = api.parseUserHostPort(v);
-          const problems = api.hostProblems({ name: 'x', ...parsed }, 0);
-          return problems[0];
+          return api.hostProblems({ name: 'x', ...api.parseUserHostPort(v) }, 0)[0];
         } catch (err) {
           return api.userMessage(err);
         }
       },
     });
-    if (!typed) return;
     const parsed = api.parseUserHostPort(typed);
     entry = { host: parsed.host, user: parsed.user, port: parsed.port };
     suggested = parsed.host.split('.')[0];
   }
   const taken = new Set(existing.map((h) => h.name));
-  const name = await vscode.window.showInputBox({
+  const chosen = entry;
+  const name = await input({
     title: 'Add Docker Host (2/2)',
     prompt: 'A short name for this host',
     value: suggested,
-    ignoreFocusOut: true,
-    validateInput: (v) =>
-      taken.has(v) ? `A host named "${v}" exists already.` : api.hostProblems({ ...entry, name: v }, 0)[0],
+    validate: (v) => (taken.has(v) ? `A host named "${v}" exists already.` : api.hostProblems({ ...chosen, name: v }, 0)[0]),
   });
-  if (!name) return;
   const clean = Object.fromEntries(Object.entries({ name, ...entry }).filter(([, v]) => v !== undefined)) as unknown as HostConfig;
   const raw = Array.isArray(settings.hosts) ? (settings.hosts as HostConfig[]) : [];
   await writeHosts([...raw, clean]);
-  refresh();
 }

@@ -1,36 +1,32 @@
 // Pickers used when a command runs from the palette, without a tree item to act on.
-import * as vscode from 'vscode';
-import { Cancelled } from '../../core/errors';
 import type { HostStatus, SwarmNode } from '../../core/model';
 import type { ClusterState } from '../ClusterState';
+import type { NetworkSummary } from '../../core/networks/overlayNetworks';
+import type { CoreService } from '../platform/CoreService';
+import { nothingToDo, pick } from '../platform/ui';
+import type { NetworkItem, ScopeItem } from '../tree/NetworksTreeProvider';
+import type { NodeItem, StandaloneItem, SwarmItem } from '../tree/SwarmTreeProvider';
+import type { HostNode } from '../tree/HostsTreeProvider';
 
-export async function pickHost(
-  state: ClusterState,
-  title: string,
-  filter: (s: HostStatus) => boolean,
-  none: string,
-): Promise<string> {
-  if (!state.loaded) await state.refresh();
+export type SwarmArg = SwarmItem | ScopeItem | NodeItem | undefined;
+
+export async function pickHost(state: ClusterState, title: string, filter: (s: HostStatus) => boolean, none: string): Promise<string> {
+  await state.ready();
   const hosts = [...state.statuses.values()].filter((s) => s.reachable && filter(s));
-  if (hosts.length === 0) return nothingToPick(none);
-  const pick = await vscode.window.showQuickPick(
+  if (hosts.length === 0) nothingToDo(none);
+  const picked = await pick(
     hosts.map((s) => ({
       label: s.name,
       description: s.swarm.state === 'active' ? `swarm ${s.swarm.isManager ? 'manager' : 'worker'}` : `swarm ${s.swarm.state}`,
     })),
-    { title, ignoreFocusOut: true },
+    { title },
   );
-  if (!pick) throw new Cancelled();
-  return pick.label;
+  return picked.label;
 }
 
 /** A node of some swarm, with the manager host to act through. */
-export async function pickNode(
-  state: ClusterState,
-  title: string,
-  filter: (n: SwarmNode) => boolean,
-): Promise<{ node: SwarmNode; via: string }> {
-  if (!state.loaded) await state.refresh();
+export async function pickNode(state: ClusterState, title: string, filter: (n: SwarmNode) => boolean): Promise<{ node: SwarmNode; via: string }> {
+  await state.ready();
   const items = state.swarms.swarms.flatMap((s) =>
     s.via
       ? s.nodes.filter(filter).map((n) => ({
@@ -42,14 +38,53 @@ export async function pickNode(
         }))
       : [],
   );
-  if (items.length === 0) return nothingToPick('No swarm node fits this action.');
-  const pick = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
-  if (!pick) throw new Cancelled();
-  return { node: pick.node, via: pick.via };
+  if (items.length === 0) nothingToDo('No swarm node fits this action.');
+  const picked = await pick(items, { title });
+  return { node: picked.node, via: picked.via };
 }
 
-/** Nothing to pick from: said as information, not as an error, and the command stops. */
-function nothingToPick(message: string): never {
-  void vscode.window.showInformationMessage(message);
-  throw new Cancelled();
+/** The configured manager to act through: the item's own, or one picked among the managers. */
+export async function pickManagerHost(state: ClusterState, arg: HostNode | StandaloneItem | NodeItem | undefined): Promise<string> {
+  if (arg && 'via' in arg && arg.via) return arg.via;
+  const name = arg?.hostName;
+  if (name && state.statuses.get(name)?.swarm.isManager) return name;
+  return pickHost(state, 'Which swarm manager?', (s) => s.swarm.isManager, 'No configured host is a swarm manager.');
+}
+
+/** A swarm, named by the manager it is read through: the item's own, the only one, or one picked. */
+export async function pickSwarm(state: ClusterState, arg: SwarmArg, title: string): Promise<string> {
+  if (arg && 'swarm' in arg && arg.swarm.via) return arg.swarm.via;
+  if (arg && 'scope' in arg && arg.scope.kind === 'swarm') return arg.scope.via;
+  if (arg && 'via' in arg && arg.via) return arg.via;
+  await state.ready();
+  const swarms = state.swarms.swarms.filter((s) => s.via);
+  if (swarms.length === 0) nothingToDo('No swarm among the configured hosts: initialize one first.');
+  if (swarms.length === 1) return swarms[0]!.via!;
+  const picked = await pick(
+    swarms.map((s) => ({ label: `Swarm ${s.clusterId.slice(0, 12)}`, description: `via ${s.via}`, via: s.via! })),
+    { title },
+  );
+  return picked.via;
+}
+
+export interface NetworkTarget {
+  /** The host the network is read through: a manager for a swarm network, else its own host. */
+  via: string;
+  name: string;
+  swarm: boolean;
+}
+
+/** The network of the item, or a custom swarm network picked from a swarm. */
+export async function pickNetwork(core: CoreService, state: ClusterState, arg: NetworkItem | undefined, title: string): Promise<NetworkTarget> {
+  if (arg) {
+    const s = arg.scope;
+    return { via: s.kind === 'swarm' ? s.via : s.host, name: arg.network.name, swarm: s.kind === 'swarm' };
+  }
+  const via = await pickSwarm(state, undefined, title);
+  const list = (await core.api.listNetworks(core.host(via))).filter((n: NetworkSummary) => n.scope === 'swarm' && !n.builtIn);
+  const picked = await pick(
+    list.map((n) => ({ label: n.name, description: n.subnets.map((s) => s.subnet).join(', ') })),
+    { title, ignoreFocusOut: false },
+  );
+  return { via, name: picked.label, swarm: true };
 }

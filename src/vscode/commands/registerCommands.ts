@@ -1,58 +1,85 @@
-// All commands of the extension, wired in one place.
+// All commands of the extension, wired in one place. Every handler goes through `run` once: errors
+// become one sentence with "Show Log", a cancel stays silent, and a command marked `refreshes`
+// has the views read the hosts again when it ends, however it ends.
 import * as vscode from 'vscode';
-import type { ClusterState } from '../ClusterState';
-import type { CoreService } from '../platform/CoreService';
+import { isCancelled, isCancelledLate } from '../../core/errors';
+import type { CommandContext } from './CommandContext';
 import type { HostNode } from '../tree/HostsTreeProvider';
+import type { NetworkItem } from '../tree/NetworksTreeProvider';
 import { addHost } from './addHost';
-import { registerCommand } from './registerCommand';
 import { removeHost } from './removeHost';
 import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
+import type { SwarmArg } from './pickers';
 import * as swarm from './swarm/swarmCommands';
-import type { NetworkItem, NetworksTreeProvider } from '../tree/NetworksTreeProvider';
 
-export function registerCommands(
-  log: vscode.LogOutputChannel,
-  core: CoreService,
-  state: ClusterState,
-  networks: { tree: NetworksTreeProvider; view: vscode.TreeView<unknown>; extensionUri: vscode.Uri },
-): vscode.Disposable[] {
-  const refresh = () => void state.refresh();
-  const deps = { core, state };
-  const netDeps = { core, state, ...networks };
-  const cmd = (id: string, handler: (...args: never[]) => unknown) => registerCommand(log, id, handler);
-  return [
-    cmd('swarmOverlay.hosts.add', () => addHost(core, refresh)),
-    cmd('swarmOverlay.hosts.remove', (node?: HostNode) => removeHost(core, refresh, node)),
-    cmd('swarmOverlay.hosts.refresh', () =>
-      vscode.window.withProgress({ location: { viewId: 'swarmOverlay.hosts' } }, () => state.refresh()),
-    ),
-    cmd('swarmOverlay.log.show', () => log.show()),
-    cmd('swarmOverlay.swarm.init', (arg?: swarm.HostArg) => swarm.initSwarmCommand(deps, arg)),
-    cmd('swarmOverlay.swarm.joinWorker', (arg?: swarm.HostArg) => swarm.joinSwarmCommand(deps, 'worker', arg)),
-    cmd('swarmOverlay.swarm.joinManager', (arg?: swarm.HostArg) => swarm.joinSwarmCommand(deps, 'manager', arg)),
-    cmd('swarmOverlay.swarm.leave', (arg?: swarm.HostArg) => swarm.leaveSwarmCommand(deps, arg)),
-    cmd('swarmOverlay.swarm.showJoinCommand', (arg?: swarm.HostArg) => swarm.showJoinCommand(deps, arg)),
-    cmd('swarmOverlay.swarm.rotateToken', (arg?: swarm.HostArg) => swarm.rotateTokenCommand(deps, arg)),
-    cmd('swarmOverlay.swarm.refresh', () =>
-      vscode.window.withProgress({ location: { viewId: 'swarmOverlay.swarm' } }, () => state.refresh()),
-    ),
-    cmd('swarmOverlay.node.promote', (arg?: swarm.NodeArg) => swarm.setRoleCommand(deps, 'manager', arg)),
-    cmd('swarmOverlay.node.demote', (arg?: swarm.NodeArg) => swarm.setRoleCommand(deps, 'worker', arg)),
-    cmd('swarmOverlay.node.drain', (arg?: swarm.NodeArg) => swarm.setAvailabilityCommand(deps, 'drain', arg)),
-    cmd('swarmOverlay.node.pause', (arg?: swarm.NodeArg) => swarm.setAvailabilityCommand(deps, 'pause', arg)),
-    cmd('swarmOverlay.node.activate', (arg?: swarm.NodeArg) => swarm.setAvailabilityCommand(deps, 'active', arg)),
-    cmd('swarmOverlay.node.addLabel', (arg?: swarm.NodeArg) => swarm.addLabelCommand(deps, arg)),
-    cmd('swarmOverlay.node.removeLabel', (arg?: swarm.NodeArg) => swarm.removeLabelCommand(deps, arg)),
-    cmd('swarmOverlay.node.remove', (arg?: swarm.NodeArg) => swarm.removeNodeCommand(deps, arg)),
-    cmd('swarmOverlay.network.create', (arg?: net.SwarmArg) => net.createOverlayNetworkCommand(netDeps, arg)),
-    cmd('swarmOverlay.network.remove', (arg?: NetworkItem) => net.removeNetworkCommand(netDeps, arg)),
-    cmd('swarmOverlay.network.inspect', (arg?: NetworkItem) => net.inspectNetworkCommand(netDeps, arg)),
-    cmd('swarmOverlay.network.refresh', () => networks.tree.refresh()),
-    cmd('swarmOverlay.swarm.checkPorts', (arg?: net.SwarmArg) => net.checkPortsCommand(netDeps, arg)),
-    cmd('swarmOverlay.matrix.run', (arg?: NetworkItem) => {
-      const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
-      MatrixPanel.show(networks.extensionUri, core, state, log, preset);
-    }),
-  ];
+interface CommandSpec {
+  id: string;
+  run: (ctx: CommandContext, arg?: never) => unknown;
+  /** The command changes the hosts: refresh the views when it ends. */
+  refreshes?: boolean;
+}
+
+const spec = <A>(id: string, run: (ctx: CommandContext, arg?: A) => unknown, refreshes = false): CommandSpec => ({
+  id,
+  run: run as CommandSpec['run'],
+  refreshes,
+});
+
+export const COMMANDS: readonly CommandSpec[] = [
+  spec('swarmOverlay.hosts.add', addHost),
+  spec<HostNode>('swarmOverlay.hosts.remove', removeHost),
+  spec('swarmOverlay.hosts.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.hosts')),
+  spec('swarmOverlay.log.show', (ctx) => ctx.log.show()),
+  spec<swarm.HostArg>('swarmOverlay.swarm.init', swarm.initSwarmCommand, true),
+  spec<swarm.HostArg>('swarmOverlay.swarm.joinWorker', (ctx, arg) => swarm.joinSwarmCommand(ctx, 'worker', arg), true),
+  spec<swarm.HostArg>('swarmOverlay.swarm.joinManager', (ctx, arg) => swarm.joinSwarmCommand(ctx, 'manager', arg), true),
+  spec<swarm.HostArg>('swarmOverlay.swarm.leave', swarm.leaveSwarmCommand, true),
+  spec<swarm.HostArg>('swarmOverlay.swarm.showJoinCommand', swarm.showJoinCommand),
+  spec<swarm.HostArg>('swarmOverlay.swarm.rotateToken', swarm.rotateTokenCommand),
+  spec('swarmOverlay.swarm.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.swarm')),
+  spec<swarm.NodeArg>('swarmOverlay.node.promote', (ctx, arg) => swarm.setRoleCommand(ctx, 'manager', arg), true),
+  spec<swarm.NodeArg>('swarmOverlay.node.demote', (ctx, arg) => swarm.setRoleCommand(ctx, 'worker', arg), true),
+  spec<swarm.NodeArg>('swarmOverlay.node.drain', (ctx, arg) => swarm.setAvailabilityCommand(ctx, 'drain', arg), true),
+  spec<swarm.NodeArg>('swarmOverlay.node.pause', (ctx, arg) => swarm.setAvailabilityCommand(ctx, 'pause', arg), true),
+  spec<swarm.NodeArg>('swarmOverlay.node.activate', (ctx, arg) => swarm.setAvailabilityCommand(ctx, 'active', arg), true),
+  spec<swarm.NodeArg>('swarmOverlay.node.addLabel', swarm.addLabelCommand, true),
+  spec<swarm.NodeArg>('swarmOverlay.node.removeLabel', swarm.removeLabelCommand, true),
+  spec<swarm.NodeArg>('swarmOverlay.node.remove', swarm.removeNodeCommand, true),
+  spec<SwarmArg>('swarmOverlay.network.create', net.createOverlayNetworkCommand),
+  spec<NetworkItem>('swarmOverlay.network.remove', net.removeNetworkCommand, true),
+  spec<NetworkItem>('swarmOverlay.network.inspect', net.inspectNetworkCommand),
+  spec('swarmOverlay.network.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.networks')),
+  spec<SwarmArg>('swarmOverlay.swarm.checkPorts', net.checkPortsCommand),
+  spec<NetworkItem>('swarmOverlay.matrix.run', (ctx, arg) => {
+    const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
+    MatrixPanel.show(ctx, preset);
+  }),
+];
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return COMMANDS.map((c) => vscode.commands.registerCommand(c.id, (arg?: unknown) => run(ctx, c, arg)));
+}
+
+async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Promise<unknown> {
+  try {
+    try {
+      return await command.run(ctx, arg as never);
+    } finally {
+      if (command.refreshes) await ctx.refresher.refresh();
+    }
+  } catch (err) {
+    if (isCancelled(err)) return undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    if (isCancelledLate(err)) {
+      // The user asked for the cancel: what remains is a warning to act on, not a failure.
+      ctx.log.warn(`${command.id}: ${message}`);
+      void vscode.window.showWarningMessage(message);
+      return undefined;
+    }
+    ctx.log.error(`${command.id} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    const choice = await vscode.window.showErrorMessage(message, 'Show Log');
+    if (choice === 'Show Log') ctx.log.show(true);
+    return undefined;
+  }
 }

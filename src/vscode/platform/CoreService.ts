@@ -1,9 +1,13 @@
-// Holds the core services, built lazily on first use (the transport costs ≈ 125 ms to load) and
-// rebuilt when the settings that shape them change.
+// The UI's one way into the core: `api` (the core module's functions), `host(name)`, `docker()`.
+// Built lazily on first use (the transport costs ≈ 125 ms to load) and rebuilt when the settings
+// that shape it change.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as CoreModule from '../../core/index';
 import type { Core } from '../../core/core';
+import type { DockerHost } from '../../core/docker/DockerHost';
+import type { DockerHosts } from '../../core/hosts/DockerHosts';
+import type { Logger, Redactor } from '../../core/log';
 import type { HostConfig } from '../../core/model';
 import { ModalHostKeyPrompter } from './hostKeys';
 import { SecretStoragePrompter } from './secrets';
@@ -14,7 +18,7 @@ export type CoreApi = typeof CoreModule;
 export class CoreService implements vscode.Disposable {
   private core: Core | undefined;
   private coreKey = '';
-  private api: CoreApi | undefined;
+  private loaded: CoreApi | undefined;
   private readonly hostKeys = new ModalHostKeyPrompter();
   private readonly secrets: SecretStoragePrompter;
   /** Problems of the host setting, as sentences; the valid hosts are still used. */
@@ -27,16 +31,41 @@ export class CoreService implements vscode.Disposable {
     this.secrets = new SecretStoragePrompter(context.secrets);
   }
 
-  /** The core module, loaded on first use. */
-  module(): CoreApi {
+  /** The core module's functions, loaded on first use. */
+  get api(): CoreApi {
     // Kept out of the extension bundle on purpose: see scripts/build.mjs.
-    this.api ??= require(path.join(this.context.extensionPath, 'dist', 'core.js')) as CoreApi;
-    return this.api;
+    this.loaded ??= require(path.join(this.context.extensionPath, 'dist', 'core.js')) as CoreApi;
+    return this.loaded;
+  }
+
+  /** The configured host `name`, ready to call Docker on. */
+  host(name: string): DockerHost {
+    return this.get().hosts.get(name);
+  }
+
+  /** Every configured host. */
+  docker(): DockerHosts {
+    return this.get().hosts;
+  }
+
+  /** Masks join tokens and secrets in every log line. */
+  get redactor(): Redactor {
+    return this.get().redactor;
+  }
+
+  /** The core's logger (redacting), for long operations that log their steps. */
+  get logger(): Logger {
+    return this.get().logger;
+  }
+
+  /** The names of the configured hosts that are nodes of the swarm `via` manages. */
+  async swarmHostNames(via: string): Promise<string[]> {
+    return (await this.api.swarmHosts(this.docker(), this.host(via))).map((h) => h.name);
   }
 
   /** Valid host entries from the settings; invalid ones are reported in `problems`. */
-  hosts(settings: Settings = readSettings()): HostConfig[] {
-    const api = this.module();
+  configuredHosts(settings: Settings = readSettings()): HostConfig[] {
+    const api = this.api;
     const list = Array.isArray(settings.hosts) ? settings.hosts : [];
     const problems: string[] = [];
     const valid: HostConfig[] = [];
@@ -64,16 +93,16 @@ export class CoreService implements vscode.Disposable {
     return valid;
   }
 
-  get(): Core {
+  private get(): Core {
     const settings = readSettings();
-    const hosts = this.hosts(settings);
+    const hosts = this.configuredHosts(settings);
     const key = JSON.stringify([settings.sshConfigFile, settings.knownHostsFile, settings.connectTimeoutMs]);
     if (this.core && key === this.coreKey) {
       this.core.hosts.setHosts(hosts);
       return this.core;
     }
     this.core?.dispose();
-    this.core = this.module().createCore({
+    this.core = this.api.createCore({
       hosts,
       logger: this.log,
       sshConfigFile: settings.sshConfigFile,

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { HostStatus } from '../../core/model';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { contextTokens, swarmStateToken } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
 export class HostNode extends vscode.TreeItem {
@@ -16,7 +17,7 @@ export class HostNode extends vscode.TreeItem {
     if (!status) {
       this.iconPath = new vscode.ThemeIcon('loading~spin');
       this.description = 'connecting…';
-      this.contextValue = 'host.connecting';
+      this.contextValue = 'host connecting';
       this.tooltip = address;
       return;
     }
@@ -27,7 +28,7 @@ export class HostNode extends vscode.TreeItem {
       const role = swarm.state === 'active' ? (swarm.isManager ? 'manager' : 'worker') : '';
       this.iconPath = new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
       this.description = `Docker ${status.engineVersion} · swarm ${swarm.state}${role ? ` (${role})` : ''}`;
-      this.contextValue = `host.connected.swarm-${swarm.state}${role ? `.${role}` : ''}`;
+      this.contextValue = contextTokens('host', 'connected', swarmStateToken(swarm.state), role);
       md.appendMarkdown(`$(pass) Connected\n\n`);
       md.appendMarkdown(`Docker Engine ${escape(status.engineVersion)} (API ${escape(status.apiVersion ?? '?')})`);
       if (status.os) md.appendMarkdown(` on ${escape(status.os)}`);
@@ -36,7 +37,7 @@ export class HostNode extends vscode.TreeItem {
     } else {
       this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
       this.description = 'unreachable';
-      this.contextValue = 'host.unreachable';
+      this.contextValue = 'host unreachable';
       md.appendMarkdown(`$(error) Unreachable\n\n${escape(status.error ?? '')}`);
     }
     this.tooltip = md;
@@ -49,7 +50,7 @@ class MessageNode extends vscode.TreeItem {
     this.id = `problem/${message}`;
     this.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     this.tooltip = message;
-    this.contextValue = 'problem';
+    this.contextValue = 'hostProblem';
   }
 }
 
@@ -69,8 +70,9 @@ export class HostsTreeProvider extends StateTreeProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (node) return [];
-    const hosts = this.core.hosts();
-    if (hosts.length > 0 && !this.state.loaded) void this.state.refresh();
+    const hosts = this.core.configuredHosts();
+    // Until the first read, hosts show as "connecting…".
+    if (hosts.length > 0) void this.state.ready();
     const items: Node[] = hosts.map(
       (h) => new HostNode(h.name, `${h.user ? `${h.user}@` : ''}${h.host}${h.port ? `:${h.port}` : ''}`, this.state.statuses.get(h.name)),
     );

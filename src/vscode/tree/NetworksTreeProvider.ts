@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { contextTokens } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
 export type Scope = { kind: 'swarm'; id: string; via: string; label: string } | { kind: 'host'; host: string };
@@ -15,7 +16,7 @@ export class ScopeItem extends vscode.TreeItem {
     this.id = scope.kind === 'swarm' ? `swarm/${scope.id}/networks` : `${scope.host}/networks`;
     this.iconPath = new vscode.ThemeIcon(scope.kind === 'swarm' ? 'organization' : 'vm');
     this.description = scope.kind === 'swarm' ? `via ${scope.via}` : 'local networks';
-    this.contextValue = scope.kind === 'swarm' ? 'networks.swarm' : 'networks.host';
+    this.contextValue = contextTokens('networkScope', scope.kind === 'swarm' ? 'swarmScope' : 'hostScope');
   }
 }
 
@@ -31,7 +32,7 @@ export class NetworkItem extends vscode.TreeItem {
     const flags = [network.attachable && 'attachable', network.encrypted && 'encrypted', network.internal && 'internal'].filter(Boolean);
     this.description = [`${network.driver} · ${network.scope}`, network.subnets.map((s) => s.subnet).join(', '), ...flags].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon(network.builtIn ? 'lock-small' : custom ? 'type-hierarchy' : 'symbol-interface');
-    this.contextValue = `network.${network.driver}.${network.builtIn ? 'builtin' : 'custom'}${network.attachable ? '.attachable' : ''}`;
+    this.contextValue = contextTokens('network', network.driver === 'overlay' && 'overlay', network.builtIn ? 'builtin' : 'custom', network.attachable && 'attachable');
     this.tooltip = new vscode.MarkdownString(`**${network.name}** \`${network.id.slice(0, 12)}\`\n\n${network.driver}, ${network.scope} scope${network.builtIn ? ', Docker\'s own network' : ''}`);
   }
 }
@@ -43,11 +44,12 @@ class InfoItem extends vscode.TreeItem {
     this.description = description;
     this.iconPath = new vscode.ThemeIcon(icon);
     this.tooltip = tooltip;
-    this.contextValue = 'network.info';
+    this.contextValue = 'networkInfo';
   }
 }
 
-class GroupItem extends vscode.TreeItem {
+/** A folder under a scope or a network whose children are read when it is expanded. */
+class LazyGroupItem extends vscode.TreeItem {
   constructor(
     id: string,
     label: string,
@@ -58,11 +60,11 @@ class GroupItem extends vscode.TreeItem {
     super(label, collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
     this.id = id;
     this.iconPath = new vscode.ThemeIcon(icon);
-    this.contextValue = 'network.group';
+    this.contextValue = 'networkGroup';
   }
 }
 
-type Item = ScopeItem | NetworkItem | InfoItem | GroupItem;
+type Item = ScopeItem | NetworkItem | InfoItem | LazyGroupItem;
 
 export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
@@ -103,7 +105,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
 
   private async children(item?: Item): Promise<Item[]> {
     if (!item) {
-      if (!this.state.loaded) await this.state.refresh();
+      await this.state.ready();
       const swarms: Item[] = this.state.swarms.swarms
         .filter((s) => s.via)
         .map((s) => new ScopeItem({ kind: 'swarm', id: s.clusterId, via: s.via!, label: `Swarm ${s.clusterId.slice(0, 12)}` }));
@@ -116,33 +118,32 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
       // An item drawn before the host list changed (settings edited, workspace trusted): the refresh
       // that follows redraws the tree; until then it has nothing to show.
       if (!this.configured(via)) return [];
-      const all = await this.core.module().listNetworks(this.core.get().hosts.get(via));
+      const all = await this.core.api.listNetworks(this.core.host(via));
       const mine = all.filter((n) => (scope.kind === 'swarm' ? n.scope === 'swarm' : n.scope !== 'swarm'));
       const custom = mine.filter((n) => !n.builtIn).map((n) => new NetworkItem(n, scope));
       const builtIn = mine.filter((n) => n.builtIn);
       if (builtIn.length === 0) return custom;
-      const group = new GroupItem(`${item.id}/builtin`, "Docker's own networks", async () => builtIn.map((n) => new NetworkItem(n, scope)), true, 'lock-small');
+      const group = new LazyGroupItem(`${item.id}/builtin`, "Docker's own networks", async () => builtIn.map((n) => new NetworkItem(n, scope)), true, 'lock-small');
       return [...custom, group];
     }
-    if (item instanceof GroupItem) return this.remember(item, (await item.load()) as Item[]);
+    if (item instanceof LazyGroupItem) return this.remember(item, (await item.load()) as Item[]);
     if (item instanceof NetworkItem) {
       const n = item.network;
-      const members = new GroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
+      const members = new LazyGroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
       return [...optionItems(n, item.id!), members];
     }
     return [];
   }
 
   private configured(host: string): boolean {
-    return this.core.get().hosts.list().some((h) => h.name === host);
+    return this.core.docker().list().some((h) => h.name === host);
   }
 
   private async members(item: NetworkItem): Promise<vscode.TreeItem[]> {
     const scope = item.scope;
     if (!this.configured(scope.kind === 'swarm' ? scope.via : scope.host)) return [];
-    const core = this.core.get();
-    const names = scope.kind === 'swarm' ? (await this.core.module().swarmHosts(core.hosts, core.hosts.get(scope.via))).map((h) => h.name) : [scope.host];
-    const list: NetworkMember[] = await this.core.module().networkMembers(core.hosts, names, item.network.name);
+    const names = scope.kind === 'swarm' ? await this.core.swarmHostNames(scope.via) : [scope.host];
+    const list: NetworkMember[] = await this.core.api.networkMembers(this.core.docker(), names, item.network.name);
     if (list.length === 0) return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
     return list.map((m) => new InfoItem(`${item.id}/members/${m.host}/${m.container}`, m.container, `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`, 'package'));
   }

@@ -17,11 +17,6 @@ export abstract class StateTreeProvider<T extends vscode.TreeItem> implements vs
     return item;
   }
 
-  /** Redraws without reading the hosts again. */
-  refresh(): void {
-    this.changed.fire(undefined);
-  }
-
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();

@@ -5,6 +5,7 @@ import type { SwarmNode } from '../../core/model';
 import type { SwarmOverview } from '../../core/swarm/swarmOverview';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { contextTokens } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
 export class SwarmItem extends vscode.TreeItem {
@@ -28,7 +29,7 @@ export class SwarmItem extends vscode.TreeItem {
     if (swarm.via) md.appendMarkdown(`Read through ${swarm.via}\n\n`);
     for (const w of warnings) md.appendMarkdown(`- ${w}\n`);
     this.tooltip = md;
-    this.contextValue = swarm.via ? 'swarm.managed' : 'swarm.unmanaged';
+    this.contextValue = contextTokens('swarm', swarm.via ? 'managed' : 'unmanaged');
   }
 }
 
@@ -66,7 +67,15 @@ export class NodeItem extends vscode.TreeItem {
     ];
     for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${v.replace(/\|/g, '\\|')} |\n`);
     this.tooltip = md;
-    this.contextValue = `node.${node.role}.${node.availability}.${node.status}${Object.keys(node.labels).length ? '.labelled' : ''}${hostName ? '.host' : ''}`;
+    this.contextValue = contextTokens(
+      'node',
+      node.role,
+      node.managerStatus,
+      node.availability,
+      node.status,
+      Object.keys(node.labels).length > 0 && 'labelled',
+      hostName !== undefined && 'configuredHost',
+    );
   }
 }
 
@@ -82,23 +91,24 @@ export class StandaloneItem extends vscode.TreeItem {
     this.tooltip = orphan
       ? `${hostName} is in a swarm none of whose managers is configured here: add a manager as a host to see its nodes.`
       : `${hostName} is in no swarm: right-click to initialize one or join one.`;
-    this.contextValue = orphan ? 'swarmHost.orphan' : 'swarmHost.inactive';
+    this.contextValue = contextTokens('swarmHost', orphan ? 'orphan' : 'inactive');
   }
 }
 
-class GroupItem extends vscode.TreeItem {
+/** "Not in a swarm": the reachable hosts in no swarm. */
+class StandaloneGroupItem extends vscode.TreeItem {
   constructor(
     label: string,
-    readonly children: vscode.TreeItem[],
+    readonly children: StandaloneItem[],
   ) {
     super(label, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group/${label}`;
     this.iconPath = new vscode.ThemeIcon('vm-outline');
-    this.contextValue = 'group';
+    this.contextValue = 'standaloneGroup';
   }
 }
 
-type Item = SwarmItem | NodeItem | StandaloneItem | GroupItem;
+type Item = SwarmItem | NodeItem | StandaloneItem | StandaloneGroupItem;
 
 export class SwarmTreeProvider extends StateTreeProvider<Item> {
   constructor(
@@ -108,7 +118,7 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
     super(state);
   }
 
-  getChildren(item?: Item): Item[] {
+  async getChildren(item?: Item): Promise<Item[]> {
     if (item instanceof SwarmItem) {
       const s = item.swarm;
       if (!s.via) {
@@ -116,16 +126,13 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
       }
       return s.nodes.map((n) => new NodeItem(n, s.via!, s.hostOfNode[n.id], s.clusterId));
     }
-    if (item instanceof GroupItem) return item.children as Item[];
+    if (item instanceof StandaloneGroupItem) return item.children;
     if (item) return [];
-    if (!this.state.loaded) {
-      void this.state.refresh();
-      return [];
-    }
-    const api = this.core.module();
+    await this.state.ready();
+    const { api } = this.core;
     const out: Item[] = this.state.swarms.swarms.map((s) => new SwarmItem(s, s.quorum ? api.quorumLine(s.quorum) : undefined));
     if (this.state.swarms.standalone.length) {
-      out.push(new GroupItem('Not in a swarm', this.state.swarms.standalone.map((n) => new StandaloneItem(n))));
+      out.push(new StandaloneGroupItem('Not in a swarm', this.state.swarms.standalone.map((n) => new StandaloneItem(n))));
     }
     return out;
   }

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { readSettings } from '../platform/settings';
 import { type HostToWebview, type MatrixViewState, type NetworkChoice, type WebviewToHost, parseWebviewMessage } from '../../shared/protocol';
 import type { ClusterState } from '../ClusterState';
+import type { CommandContext } from '../commands/CommandContext';
 import type { CoreService } from '../platform/CoreService';
+import { confirm } from '../platform/ui';
 
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
 
@@ -16,14 +18,21 @@ export class MatrixPanel {
   private run: AbortController | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
+  private readonly extensionUri: vscode.Uri;
+  private readonly core: CoreService;
+  private readonly cluster: ClusterState;
+  private readonly log: vscode.LogOutputChannel;
+
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly extensionUri: vscode.Uri,
-    private readonly core: CoreService,
-    private readonly cluster: ClusterState,
-    private readonly log: vscode.LogOutputChannel,
+    ctx: Pick<CommandContext, 'extensionUri' | 'core' | 'state' | 'log'>,
     restored?: MatrixViewState,
   ) {
+    this.extensionUri = ctx.extensionUri;
+    this.core = ctx.core;
+    this.cluster = ctx.state;
+    this.log = ctx.log;
+    const extensionUri = ctx.extensionUri;
     if (restored) this.state = { ...restored, running: false, progress: undefined };
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')] };
     panel.webview.html = this.html();
@@ -33,13 +42,13 @@ export class MatrixPanel {
     );
   }
 
-  static show(extensionUri: vscode.Uri, core: CoreService, cluster: ClusterState, log: vscode.LogOutputChannel, preset?: { via: string; network: string }): MatrixPanel {
+  static show(ctx: CommandContext, preset?: { via: string; network: string }): MatrixPanel {
     if (MatrixPanel.current) {
       MatrixPanel.current.panel.reveal();
     } else {
       const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
-      panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'swarm-overlay.svg');
-      MatrixPanel.current = new MatrixPanel(panel, extensionUri, core, cluster, log);
+      panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'swarm-overlay.svg');
+      MatrixPanel.current = new MatrixPanel(panel, ctx);
     }
     const p = MatrixPanel.current;
     if (preset) p.state.selected = { ...preset, hosts: [] };
@@ -47,9 +56,9 @@ export class MatrixPanel {
     return p;
   }
 
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, core: CoreService, cluster: ClusterState, log: vscode.LogOutputChannel, state: unknown): void {
+  static revive(panel: vscode.WebviewPanel, ctx: Pick<CommandContext, 'extensionUri' | 'core' | 'state' | 'log'>, state: unknown): void {
     const restored = isViewState(state) ? state : undefined;
-    MatrixPanel.current = new MatrixPanel(panel, extensionUri, core, cluster, log, restored);
+    MatrixPanel.current = new MatrixPanel(panel, ctx, restored);
     void MatrixPanel.current.loadChoices();
   }
 
@@ -63,13 +72,12 @@ export class MatrixPanel {
 
   private async loadChoices(): Promise<void> {
     try {
-      if (!this.cluster.loaded) await this.cluster.refresh();
-      const api = this.core.module();
-      const core = this.core.get();
+      await this.cluster.ready();
+      const { api } = this.core;
       const choices: NetworkChoice[] = [];
       for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
         const members = Object.values(s.hostOfNode);
-        const nets = await api.listNetworks(core.hosts.get(s.via!));
+        const nets = await api.listNetworks(this.core.host(s.via!));
         // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
         const overlays = nets.filter((x) => x.driver === 'overlay' && !x.builtIn).sort((a, b) => Number(b.attachable) - Number(a.attachable));
         for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
@@ -81,7 +89,7 @@ export class MatrixPanel {
       if (!match && choices[0]) this.state.selected = { via: choices[0].via, network: choices[0].name, hosts: choices[0].hosts };
       this.state.error = choices.length ? undefined : 'No overlay network found: create one with "Create Overlay Network…".';
     } catch (err) {
-      this.state.error = this.core.module().userMessage(err);
+      this.state.error = this.core.api.userMessage(err);
     }
     this.pushState();
   }
@@ -120,27 +128,29 @@ export class MatrixPanel {
       return;
     }
     if (!choice.attachable) {
-      const go = await vscode.window.showWarningMessage(
+      const asked = await confirm(
         `"${network}" is not attachable, so test containers cannot join it.`,
-        { modal: true, detail: 'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.' },
+        'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.',
         'Check a Temporary Copy',
+      ).then(
+        () => true,
+        () => false,
       );
-      if (go !== 'Check a Temporary Copy') return;
+      if (!asked) return;
     }
-    const api = this.core.module();
-    const core = this.core.get();
+    const { api } = this.core;
     const image = readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE;
     this.run = new AbortController();
     this.state = { ...this.state, selected: { via, network, hosts }, running: true, cells: [], report: undefined, error: undefined, progress: 'Starting…' };
     this.pushState();
     try {
-      const result = await api.runMatrix(core.hosts, {
+      const result = await api.runMatrix(this.core.docker(), {
         network,
         via,
         hosts,
         image,
         temporaryCopy: !choice.attachable,
-        logger: core.logger,
+        logger: this.core.logger,
         signal: this.run.signal,
         onProgress: (message) => {
           this.state.progress = message;
@@ -155,7 +165,7 @@ export class MatrixPanel {
       this.state = { ...this.state, running: false, progress: undefined, cells: result.cells, report };
       this.post({ type: 'matrix/done', report });
     } catch (err) {
-      const cancelled = this.core.module().isCancelled(err);
+      const cancelled = api.isCancelled(err);
       this.state = { ...this.state, running: false, progress: undefined, error: cancelled ? 'Cancelled; every probe was removed.' : api.userMessage(err) };
       this.post({ type: 'matrix/error', message: this.state.error! });
     } finally {
@@ -166,7 +176,7 @@ export class MatrixPanel {
   private async export(format: 'json' | 'csv' | 'markdown'): Promise<void> {
     const report = this.state.report;
     if (!report) return;
-    const api = this.core.module();
+    const { api } = this.core;
     const ext = format === 'markdown' ? 'md' : format;
     const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`matrix-${report.network}.${ext}`), filters: { [format.toUpperCase()]: [ext] } });
     if (!uri) return;

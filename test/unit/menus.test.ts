@@ -1,0 +1,81 @@
+// Context menus against the tree items' contextValue tokens: for representative items of each view,
+// exactly the expected commands are offered (the `when` clauses are evaluated as VS Code does for
+// the forms the manifest uses: `view == X` and `viewItem =~ /re/` joined by &&).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { contextTokens, swarmStateToken } from '../../src/vscode/tree/contextTokens';
+
+const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+const entries: Array<{ command: string; when: string; group?: string }> = pkg.contributes.menus['view/item/context'];
+
+function holds(when: string, view: string, viewItem: string): boolean {
+  return when.split('&&').every((clause) => {
+    const c = clause.trim();
+    const eq = /^view == (\S+)$/.exec(c);
+    if (eq) return eq[1] === view;
+    const re = /^viewItem =~ \/(.*)\/$/.exec(c);
+    if (re) return new RegExp(re[1]!).test(viewItem);
+    throw new Error(`a when clause this test cannot read: ${c}`);
+  });
+}
+
+function offered(view: string, viewItem: string): string[] {
+  const ids = entries.filter((e) => e.group !== 'inline' && holds(e.when, view, viewItem)).map((e) => e.command.replace(/^swarmOverlay\./, ''));
+  return [...new Set(ids)].sort();
+}
+
+const cases: Array<[view: string, item: string, expected: string[]]> = [
+  ['hosts', contextTokens('host', 'connecting'), ['hosts.remove']],
+  ['hosts', contextTokens('host', 'unreachable'), ['hosts.remove']],
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('inactive')), ['hosts.remove', 'swarm.init', 'swarm.joinManager', 'swarm.joinWorker']],
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'manager'), ['hosts.remove', 'swarm.leave', 'swarm.rotateToken', 'swarm.showJoinCommand']],
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'worker'), ['hosts.remove', 'swarm.leave']],
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('pending'), 'worker'), ['hosts.remove', 'swarm.leave']],
+  ['hosts', 'hostProblem', []],
+  ['swarm', contextTokens('swarm', 'managed'), ['network.create', 'swarm.checkPorts', 'swarm.rotateToken', 'swarm.showJoinCommand']],
+  ['swarm', contextTokens('swarm', 'unmanaged'), []],
+  ['swarm', contextTokens('swarmHost', 'inactive'), ['swarm.init', 'swarm.joinManager', 'swarm.joinWorker']],
+  ['swarm', contextTokens('swarmHost', 'orphan'), []],
+  ['swarm', 'standaloneGroup', []],
+  ['swarm', contextTokens('node', 'worker', undefined, 'active', 'ready'), ['node.addLabel', 'node.drain', 'node.pause', 'node.promote']],
+  [
+    'swarm',
+    contextTokens('node', 'manager', 'leader', 'active', 'ready', 'labelled', 'configuredHost'),
+    ['network.create', 'node.addLabel', 'node.demote', 'node.drain', 'node.pause', 'node.removeLabel', 'swarm.leave'],
+  ],
+  ['swarm', contextTokens('node', 'manager', 'unreachable', 'pause', 'down'), ['network.create', 'node.activate', 'node.addLabel', 'node.demote', 'node.drain', 'node.remove']],
+  ['swarm', contextTokens('node', 'worker', undefined, 'drain', 'down'), ['node.activate', 'node.addLabel', 'node.pause', 'node.remove']],
+  ['networks', contextTokens('networkScope', 'swarmScope'), ['network.create', 'swarm.checkPorts']],
+  ['networks', contextTokens('networkScope', 'hostScope'), []],
+  ['networks', contextTokens('network', 'overlay', 'custom', 'attachable'), ['matrix.run', 'network.inspect', 'network.remove']],
+  ['networks', contextTokens('network', 'overlay', 'custom'), ['matrix.run', 'network.inspect', 'network.remove']],
+  ['networks', contextTokens('network', false, 'builtin'), ['network.inspect']],
+  ['networks', contextTokens('network', 'overlay', 'builtin'), ['network.inspect']],
+  ['networks', contextTokens('network', false, 'custom'), ['network.inspect', 'network.remove']],
+  ['networks', 'networkInfo', []],
+  ['networks', 'networkGroup', []],
+];
+
+test('each tree item is offered exactly its commands', () => {
+  for (const [view, item, expected] of cases) {
+    assert.deepEqual(offered(`swarmOverlay.${view}`, item), expected, `${view}: "${item}"`);
+  }
+});
+
+test('the inline matrix action is on custom overlays only', () => {
+  const inline = entries.filter((e) => e.group === 'inline');
+  assert.deepEqual(
+    inline.map((e) => e.command),
+    ['swarmOverlay.matrix.run'],
+  );
+  assert.ok(holds(inline[0]!.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'custom')));
+  assert.ok(!holds(inline[0]!.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'builtin')));
+});
+
+test('a fact token is one word: no token matches inside another', () => {
+  assert.equal(contextTokens('node', 'manager', 'un-reachable', 'ready'), 'node manager ready');
+  assert.equal(swarmStateToken('inactive'), 'swarmInactive');
+  assert.doesNotMatch(contextTokens('host', 'connected', swarmStateToken('inactive')), /\bswarmActive\b/);
+});
