@@ -9,17 +9,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "the demo builds network namespaces, dockerd and sshd, so it must run as root (try: sudo npm run demo)."
 command -v apt-get >/dev/null || die "the demo installs its Debian packages with apt-get, which this machine does not have."
 
-need=()
-for pair in dockerd:docker.io sshd:openssh-server ssh:openssh-client busybox:busybox-static iptables:iptables ip:iproute2; do
-  cmd=${pair%%:*}; pkg=${pair#*:}
-  command -v "$cmd" >/dev/null || [ -x "/usr/sbin/$cmd" ] || [ -x "/bin/$cmd" ] || need+=("$pkg")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "== installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || die "apt-get could not install ${need[*]}."
-fi
+bash scripts/system-packages.sh demo $(cat test/lab/packages.txt) || die "the lab's Debian packages could not be installed."
 
 echo "== tools for VS Code in the browser (Node 24 and code-server, cached in .cache/e2e)"
 bash scripts/e2e-setup.sh || die "could not install code-server (see the line above)."

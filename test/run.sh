@@ -4,6 +4,11 @@
 # The lab is brought up here unless one is already up (LAB_KEEP=1 leaves it up afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null
+
+# What the tests need from the system (the lab's dockerd and sshd, busybox for the exec tests):
+# installed here, so `npm ci && npm test` is all a fresh machine needs.
+bash scripts/system-packages.sh "npm test" $(cat test/lab/packages.txt)
 
 npm run --silent typecheck
 npm run --silent build

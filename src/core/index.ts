@@ -1,6 +1,6 @@
 // The core's surface for the extension, which loads it lazily (dist/core.js) to keep activation fast.
-export { createCore, type Core, type CoreOptions } from './core';
-export { parseHosts, hostProblems } from './hosts/hostsConfig';
+export { createCore } from './core';
+export { hostProblems } from './hosts/hostsConfig';
 export { dockerSshContexts } from './hosts/dockerContexts';
 export { SshConfigResolver, parseUserHostPort } from './ssh/sshConfig';
 export { userMessage } from './errors';
@@ -19,10 +19,10 @@ export {
 export { changeNode, parseLabels, removeNode, roleChangeWarnings } from './swarm/nodeActions';
 export { listNodes, findNode } from './swarm/nodes';
 export { hostAddresses } from './swarm/hostNetwork';
-export { quorum, quorumLine } from './swarm/quorum';
-export { swarmOverview, type SwarmOverview, type SwarmsView } from './swarm/swarmOverview';
-export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetwork, usedRanges, type NetworkSummary, type NetworkMember } from './networks/overlayNetworks';
-export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem, optionProblems, type OverlayOptions } from './networks/createOptions';
+export { quorumLine } from './swarm/quorum';
+export { swarmOverview } from './swarm/swarmOverview';
+export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetwork, usedRanges } from './networks/overlayNetworks';
+export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem } from './networks/createOptions';
 export { parseCidr } from './networks/cidr';
 export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';
 export { runMatrix, DEFAULT_PROBE_IMAGE } from './matrix/runMatrix';
