@@ -1,6 +1,6 @@
 // The connectivity matrix webview: pickers, run/cancel, a heatmap (hosts on both axes, colour by
 // status and latency, value in every cell, legend), a detail pane, the verdict and exports.
-import type { MatrixCell } from '../src/core/matrix/diagnosis';
+import type { MatrixCell } from '../src/shared/matrix';
 import type { HostToWebview, MatrixViewState, WebviewToHost } from '../src/shared/protocol';
 import { registerToolkit, tags } from './toolkit';
 

@@ -1,7 +1,6 @@
 // Messages between the extension and the matrix webview, typed once for both sides.
 // No `vscode`, no DOM: plain data only.
-import type { MatrixCell } from '../core/matrix/diagnosis';
-import type { MatrixReport } from '../core/matrix/exportMatrix';
+import type { MatrixCell, MatrixReport } from './matrix';
 import { isDockerName } from './names';
 
 export interface NetworkChoice {

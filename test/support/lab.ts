@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/core/core';
 import { lineLogger } from '../../src/core/log';
-import { PROBE_LABEL } from '../../src/core/matrix/runMatrix';
+import { PROBE_LABEL } from '../../src/core/matrix/probes';
 import type { HostConfig } from '../../src/core/model';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { finishCell } from '../../src/core/matrix/diagnosis';
-import { type MatrixReport, toCsv, toJson, toMarkdown } from '../../src/core/matrix/exportMatrix';
+import { toCsv, toJson, toMarkdown } from '../../src/core/matrix/exportMatrix';
 import { parsePing } from '../../src/core/matrix/pingOutput';
+import type { MatrixReport } from '../../src/shared/matrix';
 import { parseWebviewMessage } from '../../src/shared/protocol';
 
 const ok = parsePing('3 packets transmitted, 3 packets received, 0% packet loss\nround-trip min/avg/max = 0.100/0.200/0.300 ms', 0);

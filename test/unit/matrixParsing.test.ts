@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { finishCell, overallDiagnoses, unseenDiagnoses, withUnseen, type MatrixCell } from '../../src/core/matrix/diagnosis';
-import { parsePing, type PingResult } from '../../src/core/matrix/pingOutput';
+import { finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from '../../src/core/matrix/diagnosis';
+import { parsePing } from '../../src/core/matrix/pingOutput';
+import type { MatrixCell, PingResult } from '../../src/shared/matrix';
 import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
 
 const BUSYBOX_OK = `PING 10.0.1.3 (10.0.1.3): 56 data bytes

@@ -1,21 +1,5 @@
 // Plain-language diagnosis of a connectivity matrix, per pair and overall.
-import type { PingResult } from './pingOutput';
-
-export interface MatrixCell {
-  from: string;
-  to: string;
-  byName: PingResult;
-  byIp: PingResult;
-  large?: PingResult;
-  ok: boolean;
-  diagnosis?: string;
-}
-
-/** A host that could not take part, and why (unreachable, image missing, node down…). */
-export interface HostProblem {
-  host: string;
-  reason: string;
-}
+import type { HostProblem, MatrixCell } from '../../shared/matrix';
 
 export function cellDiagnosis(c: Omit<MatrixCell, 'ok' | 'diagnosis'>, largeSize?: number): string | undefined {
   if (c.byIp.ok && !c.byName.ok) {

@@ -1,17 +1,5 @@
 // The matrix as JSON, CSV and Markdown, for export from the webview and for CI logs.
-import type { MatrixCell } from './diagnosis';
-
-export interface MatrixReport {
-  network: string;
-  hosts: string[];
-  ok: boolean;
-  cells: MatrixCell[];
-  diagnoses: string[];
-  problems: Array<{ host: string; reason: string }>;
-  largeSize?: number;
-  /** The temporary attachable copy the pings ran on, when the network is not attachable. */
-  testedOn?: string;
-}
+import type { MatrixCell, MatrixReport } from '../../shared/matrix';
 
 const num = (v: number | undefined) => (v === undefined ? '' : String(v));
 

@@ -1,19 +1,6 @@
 // Parsing of ping output as busybox and iputils print it. Odd or hostile output never throws: it
 // yields a failed result that carries the raw text.
-
-export interface PingResult {
-  ok: boolean;
-  sent: number;
-  received: number;
-  /** 0..100 */
-  lossPercent: number;
-  minMs?: number;
-  avgMs?: number;
-  maxMs?: number;
-  /** Why it failed, in plain words, when it did. */
-  error?: string;
-  raw: string;
-}
+import type { PingResult } from '../../shared/matrix';
 
 const MAX_RAW = 4000;
 

@@ -4,25 +4,11 @@
 // 0 of 14 with a 5 s gap. So a run (1) waits out that gap when a probe host left the network moments
 // ago, and (2) before measuring, waits until every host has learned of every probe.
 import type { DockerHosts } from '../hosts/DockerHosts';
-import { Cancelled, throwIfAborted } from '../errors';
+import { throwIfAborted } from '../errors';
+import { abortableDelay } from '../steps';
 
 /** Seconds a node should stay off a network before it rejoins. */
 export const REJOIN_GAP_S = 5;
-
-export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Cancelled());
-    };
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];

@@ -1,31 +1,19 @@
 // One persistent ssh2 connection per host, shared by every caller: opened on first use, kept alive,
 // reopened on the next use after a drop. Channels are bounded so sshd's MaxSessions is never hit.
-import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
-import {
-  AuthFailed,
-  Cancelled,
-  ChannelError,
-  HostKeyMismatch,
-  HostKeyRevoked,
-  HostKeyUnknown,
-  HostUnreachable,
-  SwarmOverlayError,
-} from '../errors';
-import type { Logger, Redactor } from '../log';
-import { type HostKeyPrompter, type SecretPrompter, secretId } from './auth';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { AuthFailed, Cancelled, ChannelError, HostKeyMismatch, HostKeyRevoked, HostKeyUnknown, SwarmOverlayError } from '../errors';
+import type { HostKeyPrompter } from './auth';
 import { ChannelLimiter } from './ChannelLimiter';
+import { describeEndpoint, translateConnectError } from './connectErrors';
 import { KnownHosts, appendKnownHost, fingerprint, keyTypeOf, knownHostsLine } from './knownHosts';
 import type { SshEndpoint } from './sshConfig';
 import { shellQuote } from './shellQuote';
+import { type AuthOptions, makeAuthHandler } from './sshAuth';
 
-export interface SshConnectionOptions {
+export interface SshConnectionOptions extends AuthOptions {
   knownHostsFile: string;
-  secrets: SecretPrompter;
   hostKeys: HostKeyPrompter;
-  logger: Logger;
-  redactor: Redactor;
   /** TCP connect plus SSH handshake and authentication, in ms. */
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
@@ -33,8 +21,6 @@ export interface SshConnectionOptions {
   maxSessions?: number;
   /** Concurrent forwarded channels (Docker socket, TCP). */
   maxForwards?: number;
-  /** ssh-agent socket; default SSH_AUTH_SOCK. */
-  agentSocket?: string;
 }
 
 export interface ExecResult {
@@ -53,12 +39,6 @@ const SERVER_HOST_KEY_ALGOS: Record<string, string[]> = {
   'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
-
-/** A label for messages: user@host:port (via jump hosts if any). */
-export function describeEndpoint(e: SshEndpoint): string {
-  const base = `${e.user}@${e.hostName}${e.port === 22 ? '' : `:${e.port}`}`;
-  return e.jumps.length ? `${base} (via ${e.jumps.map((j) => j.hostName).join(', ')})` : base;
-}
 
 export class SshConnection {
   private client: Client | undefined;
@@ -85,10 +65,6 @@ export class SshConnection {
 
   get label(): string {
     return describeEndpoint(this.endpoint);
-  }
-
-  get isConnected(): boolean {
-    return this.phase === 'ready';
   }
 
   /** A debug line in the connection's log. */
@@ -150,7 +126,7 @@ export class SshConnection {
     let authError: AuthFailed | undefined;
     const client = new Client();
     this.opening = client;
-    const auth = this.makeAuthHandler((err) => (authError = err));
+    const auth = makeAuthHandler(endpoint, options, (err) => (authError = err));
     const config: ConnectConfig = {
       host: endpoint.hostName,
       port: endpoint.port,
@@ -187,7 +163,7 @@ export class SshConnection {
         client.removeAllListeners('ready');
         client.end();
         client.destroy();
-        reject(hostKeyError ?? authError ?? this.translateConnectError(err, timeout));
+        reject(hostKeyError ?? authError ?? translateConnectError(err, endpoint, timeout));
       };
       client.once('ready', () => {
         if (settled) return;
@@ -265,126 +241,6 @@ export class SshConnection {
         return;
       }
     }
-  }
-
-  private makeAuthHandler(onFailure: (err: AuthFailed) => void) {
-    const { endpoint, options } = this;
-    const log = options.logger;
-    const tried: string[] = [];
-    let step = 0;
-    let passwordTries = 0;
-    // ssh2 calls the handler again only after a failure, so the last offer is the one that worked.
-    let lastSecret: { kind: 'passphrase' | 'password'; id: string; value: string } | undefined;
-    const agent = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-    const identityFiles = [...endpoint.identityFiles];
-
-    const nextKey = async (): Promise<{ type: 'publickey'; username: string; key: Buffer; passphrase?: string } | undefined> => {
-      while (identityFiles.length > 0) {
-        const file = identityFiles.shift()!;
-        let data: Buffer;
-        try {
-          data = await fs.readFile(file);
-        } catch {
-          if (endpoint.explicitIdentity) log.warn(`ssh: identity file ${file} cannot be read; skipped`);
-          continue;
-        }
-        let parsed = utils.parseKey(data);
-        if (!(parsed instanceof Error)) {
-          tried.push(file);
-          lastSecret = undefined;
-          return { type: 'publickey', username: endpoint.user, key: data };
-        }
-        if (!/encrypted|passphrase/i.test(parsed.message)) {
-          log.warn(`ssh: ${file} is not a usable private key (${parsed.message}); skipped`);
-          continue;
-        }
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const passphrase = await options.secrets.passphrase(file, endpoint, attempt > 0);
-          if (passphrase === undefined) break;
-          options.redactor.add(passphrase);
-          parsed = utils.parseKey(data, passphrase);
-          if (!(parsed instanceof Error)) {
-            tried.push(file);
-            lastSecret = { kind: 'passphrase', id: secretId('passphrase', endpoint, file), value: passphrase };
-            return { type: 'publickey', username: endpoint.user, key: data, passphrase };
-          }
-          log.warn(`ssh: wrong passphrase for ${file}`);
-        }
-      }
-      return undefined;
-    };
-
-    const handler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, callback: (next: unknown) => void) => {
-      const offer = async (): Promise<unknown> => {
-        lastSecret = undefined;
-        const allowed = (m: AuthenticationType) => methodsLeft === null || methodsLeft.includes(m);
-        if (step === 0) {
-          step = 1;
-          if (agent && allowed('publickey')) {
-            tried.push('ssh-agent');
-            return { type: 'agent', username: endpoint.user, agent };
-          }
-        }
-        if (step === 1) {
-          if (allowed('publickey')) {
-            const key = await nextKey();
-            if (key) return key;
-          }
-          step = 2;
-        }
-        if (step === 2 && allowed('password') && passwordTries < 2) {
-          const password = await options.secrets.password(endpoint, passwordTries > 0);
-          passwordTries++;
-          if (password !== undefined) {
-            options.redactor.add(password);
-            tried.push('password');
-            lastSecret = { kind: 'password', id: secretId('password', endpoint), value: password };
-            return { type: 'password', username: endpoint.user, password };
-          }
-        }
-        const what = tried.length ? tried.join(', ') : 'no key or password was available';
-        onFailure(
-          new AuthFailed(
-            `SSH authentication as ${endpoint.user} on ${endpoint.hostName} failed (tried: ${what}).`,
-          ),
-        );
-        return false;
-      };
-      offer().then(callback, (err: unknown) => {
-        log.error(`ssh: authentication handler failed: ${String(err)}`);
-        onFailure(new AuthFailed(`SSH authentication as ${endpoint.user} on ${endpoint.hostName} failed.`, { cause: err }));
-        callback(false);
-      });
-    };
-    return { handler, lastOffer: () => lastSecret };
-  }
-
-  private translateConnectError(err: Error & { code?: string; level?: string }, timeout: number): SwarmOverlayError {
-    const where = this.label;
-    if (err instanceof SwarmOverlayError) return err;
-    if (err.level === 'client-authentication') {
-      return new AuthFailed(`SSH authentication as ${this.endpoint.user} on ${this.endpoint.hostName} failed.`, {
-        cause: err,
-      });
-    }
-    if (err.level === 'client-timeout' || /timed out/i.test(err.message)) {
-      return new HostUnreachable(`${where} did not answer within ${Math.round(timeout / 1000)} s.`, { cause: err });
-    }
-    switch (err.code) {
-      case 'ECONNREFUSED':
-        return new HostUnreachable(`${where} refused the connection: is sshd running on port ${this.endpoint.port}?`, {
-          cause: err,
-        });
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return new HostUnreachable(`${where} cannot be reached: no route to the host.`, { cause: err });
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return new HostUnreachable(`The name ${this.endpoint.hostName} cannot be resolved.`, { cause: err });
-      case 'ECONNRESET':
-        return new HostUnreachable(`${where} reset the connection during the SSH handshake.`, { cause: err });
-    }
-    return new HostUnreachable(`Cannot connect to ${where}: ${err.message}.`, { cause: err });
   }
 
   private track<T extends ClientChannel>(channel: T, release: () => void): T {

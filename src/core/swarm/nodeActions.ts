@@ -5,6 +5,7 @@ import type { NodeAvailability, NodeRole, SwarmNode } from '../model';
 import { findNode, listNodes, type NodeAnswer } from './nodes';
 import { managerChangeWarnings } from './quorum';
 import { parseLabels } from '../labels';
+import { abortableDelay } from '../steps';
 
 export { parseLabels };
 
@@ -63,7 +64,8 @@ export async function changeNode(via: DockerHost, ref: string, change: NodeChang
     }
     const settled = change.role === 'manager' ? now.managerStatus === 'reachable' || now.managerStatus === 'leader' : now.role === 'worker' && !now.managerStatus;
     if (settled || Date.now() > deadline) return now;
-    await new Promise((r) => setTimeout(r, 250));
+    // changeNode takes no AbortSignal, so nothing cuts this pause short.
+    await abortableDelay(250);
   }
 }
 

@@ -1,0 +1,44 @@
+// The connectivity matrix as plain data: what the core measures, the webview draws and exports print.
+// No `vscode`, no DOM, no Node: both sides import it.
+
+export interface PingResult {
+  ok: boolean;
+  sent: number;
+  received: number;
+  /** 0..100 */
+  lossPercent: number;
+  minMs?: number;
+  avgMs?: number;
+  maxMs?: number;
+  /** Why it failed, in plain words, when it did. */
+  error?: string;
+  raw: string;
+}
+
+export interface MatrixCell {
+  from: string;
+  to: string;
+  byName: PingResult;
+  byIp: PingResult;
+  large?: PingResult;
+  ok: boolean;
+  diagnosis?: string;
+}
+
+/** A host that could not take part, and why (unreachable, image missing, node down…). */
+export interface HostProblem {
+  host: string;
+  reason: string;
+}
+
+export interface MatrixReport {
+  network: string;
+  hosts: string[];
+  ok: boolean;
+  cells: MatrixCell[];
+  diagnoses: string[];
+  problems: HostProblem[];
+  largeSize?: number;
+  /** The temporary attachable copy the pings ran on, when the network is not attachable. */
+  testedOn?: string;
+}
