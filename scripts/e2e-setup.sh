@@ -42,15 +42,9 @@ if [ ! -f "$CS_DIR/.complete" ]; then # node-gyp builds code-server's native add
   command -v python3 >/dev/null || need+=(python3)
 fi
 if [ ${#need[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing Debian packages ${need[*]}; run this script as root or: sudo apt-get install -y ${need[*]}"
-  command -v apt-get >/dev/null || die "missing ${need[*]} and this machine has no apt-get."
-  say "installing Debian packages: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq --no-install-recommends "${need[@]}" >"$CACHE/apt.log" 2>&1; then
-    apt-get update -qq >>"$CACHE/apt.log" 2>&1 || die "apt-get update failed (see $CACHE/apt.log)."
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >>"$CACHE/apt.log" 2>&1 \
-      || die "apt-get could not install ${need[*]} (see $CACHE/apt.log)."
-  fi
+  checks=()
+  for p in "${need[@]}"; do checks+=("dpkg=$p:$p"); done
+  bash scripts/system-packages.sh e2e-setup "${checks[@]}" || die "the Debian packages ${need[*]} could not be installed."
   [ -x "$CHROMIUM" ] || die "chromium was installed but $CHROMIUM is missing."
 fi
 
