@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm test: types, unit tests (plain Node), integration tests against the real lab over SSH, then
-# end-to-end journeys in code-server.
+# npm test: types, import cycles and layers, lint, formatting, unit tests (plain Node), integration
+# tests against the real lab over SSH, then end-to-end journeys in code-server.
 # The lab is brought up here unless one is already up (LAB_KEEP=1 leaves it up afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,9 @@ exec </dev/null
 bash scripts/system-packages.sh "npm test" $(cat test/lab/packages.txt)
 
 npm run --silent typecheck
+npm run --silent check:imports
+npm run --silent lint
+npm run --silent format:check
 npm run --silent build
 npm run --silent test:unit
 
