@@ -1,7 +1,8 @@
 // `swarm-overlay hosts`: reachability, engine version and swarm membership of every host.
 import type { Core } from '../core/core';
 import type { HostStatus } from '../core/model';
-import type { CliIo } from './main';
+import type { Command } from './commandLine';
+import type { CliIo } from './io';
 import { formatTable } from './table';
 
 export interface HostsJsonEntry {
@@ -44,3 +45,11 @@ export async function hostsCommand(core: Core, io: CliIo, json: boolean): Promis
   }
   return statuses.every((s) => s.reachable) ? 0 : 1;
 }
+
+export const hostsCommands: Command[] = [
+  {
+    name: 'hosts',
+    usage: '  hosts                                   Reachability, engine version and swarm state of every host',
+    prepare: () => ({ core, io, json }) => hostsCommand(core, io, json),
+  },
+];

@@ -1,61 +1,69 @@
-// CLI: `matrix <network> --via <host> [--hosts h1,h2,...] [--image IMG] [--temporary] [--json]`. Exit 0 when every
+// CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--json]`. Exit 0 when every
 // pair passes, 1 when any fails, 2 on setup errors (no such network, image missing everywhere…).
-import type { Core } from '../core/core';
 import { ConfigError } from '../core/errors';
 import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_PROBE_IMAGE, runMatrix } from '../core/matrix/runMatrix';
 import { swarmHosts } from '../core/swarm/swarmHosts';
-import type { CliIo } from './main';
-import { UsageError, need, out } from './swarmCommands';
+import { type Command, throughManager } from './commandLine';
+import { UsageError, out } from './io';
 import { formatTable } from './table';
 
-export interface MatrixArgs {
-  rest: string[];
-  json: boolean;
-  via?: string;
-  probeHosts?: string;
-  image?: string;
-  temporary?: boolean;
-}
+const matrix = throughManager({
+  name: 'matrix',
+  usage: `  matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary]
+                                          ping every pair of hosts over the network (probe
+                                          containers, always removed); exit 1 if any pair fails.`,
+  options: { nodes: { type: 'string' }, image: { type: 'string' }, temporary: { type: 'boolean' } },
+  args: ['The network'],
+  hostsMeansNodes: true,
+  prepare(a, via) {
+    const [network] = a.args as [string];
+    // An empty --nodes means all the swarm's hosts, as an empty --hosts always did.
+    const list = a.string('nodes');
+    const chosen = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    if (chosen?.length === 0) throw new UsageError('No host to probe.');
+    const image = a.string('image') ?? DEFAULT_PROBE_IMAGE;
+    const temporaryCopy = a.flag('temporary');
+    return async ({ core, io, json }) => {
+      let names: string[];
+      if (chosen) {
+        names = chosen;
+        for (const n of names) core.hosts.get(n);
+      } else {
+        names = (await swarmHosts(core.hosts, core.hosts.get(via))).map((m) => m.name);
+      }
+      if (names.length === 0) throw new ConfigError('No host to probe.');
+      const result = await runMatrix(core.hosts, {
+        network,
+        via,
+        hosts: names,
+        image,
+        temporaryCopy,
+        logger: core.logger,
+        signal: io.signal,
+        onProgress: (m) => core.logger.info(`matrix: ${m}`),
+      });
+      if (result.problems.length === result.hosts.length) {
+        throw new ConfigError(`No probe could start: ${result.problems.map((p) => `${p.host}: ${p.reason}`).join(' ')}`);
+      }
+      const doc = { ...reportDocument(result), timings: result.timings };
+      const cell = (from: string, to: string) => {
+        const c = result.cells.find((x) => x.from === from && x.to === to);
+        if (!c) return 'n/a';
+        return c.ok ? `ok ${c.byIp.avgMs?.toFixed(2) ?? '?'}ms` : !c.byIp.ok ? 'FAIL' : !c.byName.ok ? 'FAIL name' : 'FAIL large';
+      };
+      const text = [
+        `Connectivity of "${result.network}"${result.testedOn ? ` (checked on its temporary attachable copy ${result.testedOn})` : ''} ` +
+          `(rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
+        '',
+        formatTable(['FROM \\ TO', ...result.hosts], result.hosts.map((f) => [f, ...result.hosts.map((t) => cell(f, t))])).trimEnd(),
+        '',
+        result.ok ? 'All pairs pass.' : ['Diagnosis:', ...result.diagnoses.map((d) => `- ${d}`)].join('\n'),
+      ].join('\n');
+      out(io, json, doc, text);
+      return result.ok ? 0 : 1;
+    };
+  },
+});
 
-export async function matrixCommand(core: Core, io: CliIo, a: MatrixArgs): Promise<number> {
-  const [network, ...extra] = a.rest;
-  if (extra.length) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
-  const via = need(a.via, '--via HOST');
-  let names: string[];
-  if (a.probeHosts) {
-    names = a.probeHosts.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const n of names) core.hosts.get(n);
-  } else {
-    names = (await swarmHosts(core.hosts, core.hosts.get(via))).map((m) => m.name);
-  }
-  if (names.length === 0) throw new ConfigError('No host to probe.');
-  const result = await runMatrix(core.hosts, {
-    network: need(network, 'The network'),
-    via,
-    hosts: names,
-    image: a.image ?? DEFAULT_PROBE_IMAGE,
-    temporaryCopy: a.temporary === true,
-    logger: core.logger,
-    signal: io.signal,
-    onProgress: (m) => core.logger.info(`matrix: ${m}`),
-  });
-  if (result.problems.length === result.hosts.length) {
-    throw new ConfigError(`No probe could start: ${result.problems.map((p) => `${p.host}: ${p.reason}`).join(' ')}`);
-  }
-  const doc = { ...reportDocument(result), timings: result.timings };
-  const cell = (from: string, to: string) => {
-    const c = result.cells.find((x) => x.from === from && x.to === to);
-    if (!c) return 'n/a';
-    return c.ok ? `ok ${c.byIp.avgMs?.toFixed(2) ?? '?'}ms` : !c.byIp.ok ? 'FAIL' : !c.byName.ok ? 'FAIL name' : 'FAIL large';
-  };
-  const text = [
-    `Connectivity of "${result.network}"${result.testedOn ? ` (checked on its temporary attachable copy ${result.testedOn})` : ''} (rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
-    '',
-    formatTable(['FROM \\ TO', ...result.hosts], result.hosts.map((f) => [f, ...result.hosts.map((t) => cell(f, t))])).trimEnd(),
-    '',
-    result.ok ? 'All pairs pass.' : ['Diagnosis:', ...result.diagnoses.map((d) => `- ${d}`)].join('\n'),
-  ].join('\n');
-  out(io, a.json, doc, text);
-  return result.ok ? 0 : 1;
-}
+export const matrixCommands: Command[] = [matrix];

@@ -1,39 +1,25 @@
 // CLI: `swarm init|join|leave|tokens|rotate-token`, `nodes`, `node promote|demote|drain|pause|activate|label|rm`.
 import type { Core } from '../core/core';
-import { ConfigError, Refused } from '../core/errors';
 import type { SwarmNode } from '../core/model';
-import { changeNode, parseLabels, removeNode, roleChangeWarnings } from '../core/swarm/nodeActions';
+import { isIPv4 } from '../core/networks/cidr';
+import { type NodeChange, changeNode, removeNode, roleChangeWarnings } from '../core/swarm/nodeActions';
 import { findNode, listNodes, managerUp } from '../core/swarm/nodes';
 import { quorum, quorumLine } from '../core/swarm/quorum';
-import { initSwarm, joinSwarm, joinTokens, leaveImpact, leaveSwarm, maskToken, rotateToken } from '../core/swarm/swarmActions';
-import type { CliIo } from './main';
+import {
+  addressPoolProblem,
+  dataPathPortProblem,
+  initSwarm,
+  joinSwarm,
+  joinTokens,
+  leaveImpact,
+  leaveSwarm,
+  maskToken,
+  rotateToken,
+  swarmJoinAddress,
+} from '../core/swarm/swarmActions';
+import { type Command, type CommandArgs, throughManager } from './commandLine';
+import { UsageError, out } from './io';
 import { formatTable } from './table';
-
-export interface SwarmArgs {
-  rest: string[];
-  json: boolean;
-  via?: string;
-  manager?: string;
-  as?: string;
-  force: boolean;
-  reveal: boolean;
-  advertiseAddr?: string;
-  dataPathPort?: string;
-  defaultAddrPool: string[];
-  add: string[];
-  rm: string[];
-}
-
-export class UsageError extends ConfigError {}
-
-export function need<T>(value: T | undefined, what: string): T {
-  if (value === undefined || value === '') throw new UsageError(`${what} is required.`);
-  return value;
-}
-
-export function out(io: CliIo, json: boolean, doc: unknown, text: string): void {
-  io.stdout(json ? JSON.stringify(doc, null, 2) + '\n' : text.endsWith('\n') ? text : text + '\n');
-}
 
 export function nodesTable(nodes: SwarmNode[]): string {
   return formatTable(
@@ -58,118 +44,209 @@ async function nodesDoc(core: Core, via: string) {
   const q = quorum(managers.length, managers.filter(managerUp).length);
   return {
     nodes: nodes.map(({ version: _v, ...n }) => n),
-    quorum: { managers: q.managers, reachableManagers: q.reachableManagers, majority: q.majority, faultTolerance: q.faultTolerance, hasQuorum: q.hasQuorum, warnings: q.warnings },
+    quorum: {
+      managers: q.managers,
+      reachableManagers: q.reachableManagers,
+      majority: q.majority,
+      faultTolerance: q.faultTolerance,
+      hasQuorum: q.hasQuorum,
+      warnings: q.warnings,
+    },
     line: quorumLine(q),
     raw: nodes,
   };
 }
 
-export async function swarmCommand(core: Core, io: CliIo, a: SwarmArgs): Promise<number> {
-  const [sub, target, ...extra] = a.rest;
-  const noExtra = () => {
-    if (extra.length) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
-  };
-  switch (sub) {
-    case 'init': {
-      noExtra();
-      const host = core.hosts.get(need(target, 'The host to initialize'));
-      let advertiseAddr = a.advertiseAddr;
-      if (!advertiseAddr) {
-        // Without a choice, the address the CLI reached the host at is the natural one.
-        advertiseAddr = host.ssh.endpoint.hostName;
-      }
-      const dataPathPort = a.dataPathPort === undefined ? undefined : Number(a.dataPathPort);
-      const nodeId = await initSwarm(host, { advertiseAddr, dataPathPort, defaultAddrPool: a.defaultAddrPool }, { signal: io.signal });
-      out(io, a.json, { host: host.name, nodeId, advertiseAddr }, `${host.name} is now the first manager of a new swarm (node ${nodeId.slice(0, 12)}, advertising ${advertiseAddr}).`);
+const swarmInit: Command = {
+  name: 'swarm',
+  verbs: ['init'],
+  usage: '  swarm init <host> [--advertise-addr IP] [--data-path-port N] [--default-addr-pool CIDR]...',
+  options: {
+    'advertise-addr': { type: 'string' },
+    'data-path-port': { type: 'string' },
+    'default-addr-pool': { type: 'string', multiple: true },
+  },
+  args: ['The host to initialize'],
+  prepare(a) {
+    const [target] = a.args as [string];
+    const chosenAddr = a.string('advertise-addr');
+    if (chosenAddr && !isIPv4(chosenAddr)) throw new UsageError(`--advertise-addr "${chosenAddr}" is not an IPv4 address.`);
+    const dataPathPort = a.wholeNumber('data-path-port');
+    const defaultAddrPool = a.list('default-addr-pool');
+    const problem = dataPathPortProblem(dataPathPort) ?? defaultAddrPool.map(addressPoolProblem).find(Boolean);
+    if (problem) throw new UsageError(problem);
+    return async ({ core, io, json }) => {
+      const host = core.hosts.get(target);
+      // Without a choice, the address the CLI reached the host at is the natural one.
+      const advertiseAddr = chosenAddr || host.ssh.endpoint.hostName;
+      const nodeId = await initSwarm(host, { advertiseAddr, dataPathPort, defaultAddrPool }, { signal: io.signal });
+      const text = `${host.name} is now the first manager of a new swarm (node ${nodeId.slice(0, 12)}, advertising ${advertiseAddr}).`;
+      out(io, json, { host: host.name, nodeId, advertiseAddr }, text);
       return 0;
-    }
-    case 'join': {
-      noExtra();
-      const role = (a.as ?? 'worker') as 'worker' | 'manager';
-      if (role !== 'worker' && role !== 'manager') throw new UsageError('--as must be worker or manager.');
-      const host = core.hosts.get(need(target, 'The host to join'));
-      const manager = core.hosts.get(need(a.manager, '--manager HOST'));
+    };
+  },
+};
+
+const swarmJoin: Command = {
+  name: 'swarm',
+  verbs: ['join'],
+  usage: '  swarm join <host> --manager <host> [--as worker|manager]',
+  options: { manager: { type: 'string' }, as: { type: 'string' } },
+  args: ['The host to join'],
+  prepare(a) {
+    const [target] = a.args as [string];
+    const role = a.string('as') ?? 'worker';
+    if (role !== 'worker' && role !== 'manager') throw new UsageError('--as must be worker or manager.');
+    const managerName = a.required('manager', '--manager HOST');
+    return async ({ core, io, json }) => {
+      const host = core.hosts.get(target);
+      const manager = core.hosts.get(managerName);
       const plan = await joinSwarm(host, manager, role, core.redactor, { signal: io.signal });
-      out(io, a.json, { host: host.name, role, manager: manager.name, ...plan }, `${host.name} joined the swarm of ${manager.name} as ${role} (manager at ${plan.managerAddr}:2377, advertising ${plan.advertiseAddr}).`);
+      const text =
+        `${host.name} joined the swarm of ${manager.name} as ${role} ` +
+        `(manager at ${plan.managerAddr}:2377, advertising ${plan.advertiseAddr}).`;
+      out(io, json, { host: host.name, role, manager: manager.name, ...plan }, text);
       return 0;
-    }
-    case 'leave': {
-      noExtra();
-      const host = core.hosts.get(need(target, 'The host to leave'));
+    };
+  },
+};
+
+const swarmLeave: Command = {
+  name: 'swarm',
+  verbs: ['leave'],
+  usage: '  swarm leave <host> [--force]',
+  options: { force: { type: 'boolean' } },
+  args: ['The host to leave'],
+  prepare(a) {
+    const [target] = a.args as [string];
+    const force = a.flag('force');
+    return async ({ core, io, json }) => {
+      const host = core.hosts.get(target);
       const impact = await leaveImpact(host);
-      await leaveSwarm(host, a.force, { signal: io.signal });
-      out(io, a.json, { host: host.name, left: true, warnings: impact.warnings }, [`${host.name} left the swarm.`, ...impact.warnings].join('\n'));
+      await leaveSwarm(host, force, { signal: io.signal });
+      const text = [`${host.name} left the swarm.`, ...impact.warnings].join('\n');
+      out(io, json, { host: host.name, left: true, warnings: impact.warnings }, text);
       return 0;
-    }
-    case 'tokens': {
-      if (target) throw new UsageError(`"swarm tokens" takes --via HOST, not "${target}".`);
-      const via = core.hosts.get(need(a.via, '--via HOST'));
+    };
+  },
+};
+
+const swarmTokens = throughManager({
+  name: 'swarm',
+  verbs: ['tokens'],
+  usage: '  swarm tokens --via <host> [--reveal]    Join commands (tokens hidden unless --reveal)',
+  options: { reveal: { type: 'boolean' } },
+  prepare(a, viaName) {
+    const reveal = a.flag('reveal');
+    return async ({ core, io, json }) => {
+      const via = core.hosts.get(viaName);
       const t = await joinTokens(via, core.redactor);
-      const shown = a.reveal ? t : { worker: maskToken(t.worker), manager: maskToken(t.manager) };
-      const info = (await via.call('read its swarm address', (d) => d.info())) as { Swarm?: { NodeAddr?: string } };
-      const addr = `${info.Swarm?.NodeAddr ?? via.ssh.endpoint.hostName}:2377`;
-      out(io, a.json, { ...shown, address: addr, revealed: a.reveal }, [
+      const shown = reveal ? t : { worker: maskToken(t.worker), manager: maskToken(t.manager) };
+      const addr = await swarmJoinAddress(via);
+      out(io, json, { ...shown, address: addr, revealed: reveal }, [
         `worker:  docker swarm join --token ${shown.worker} ${addr}`,
         `manager: docker swarm join --token ${shown.manager} ${addr}`,
-        ...(a.reveal ? [] : ['(tokens hidden: add --reveal to show them)']),
+        ...(reveal ? [] : ['(tokens hidden: add --reveal to show them)']),
       ].join('\n'));
       return 0;
-    }
-    case 'rotate-token': {
-      noExtra();
-      const which = need(target, 'worker or manager');
-      if (which !== 'worker' && which !== 'manager') throw new UsageError('Rotate the worker or the manager token.');
-      const via = core.hosts.get(need(a.via, '--via HOST'));
-      await rotateToken(via, which);
-      out(io, a.json, { rotated: which }, `The ${which} join token was rotated; the old one no longer works.`);
+    };
+  },
+});
+
+const swarmRotateToken = throughManager({
+  name: 'swarm',
+  verbs: ['rotate-token'],
+  usage: '  swarm rotate-token worker|manager --via <host>',
+  args: ['worker or manager'],
+  prepare(a, viaName) {
+    const [which] = a.args;
+    if (which !== 'worker' && which !== 'manager') throw new UsageError('Rotate the worker or the manager token.');
+    return async ({ core, io, json }) => {
+      await rotateToken(core.hosts.get(viaName), which);
+      out(io, json, { rotated: which }, `The ${which} join token was rotated; the old one no longer works.`);
       return 0;
-    }
-    default:
-      throw new UsageError(`Unknown swarm command "${sub ?? ''}": use init, join, leave, tokens or rotate-token.`);
-  }
+    };
+  },
+});
+
+const nodes = throughManager({
+  name: 'nodes',
+  usage: '  nodes --via <host>                      Nodes and quorum, read through a manager',
+  prepare(_a, viaName) {
+    return async ({ core, io, json }) => {
+      const doc = await nodesDoc(core, viaName);
+      const text = nodesTable(doc.raw) + `\n${doc.line}\n${doc.quorum.warnings.map((w) => `warning: ${w}`).join('\n')}`;
+      out(io, json, { nodes: doc.nodes, quorum: doc.quorum }, text);
+      return doc.quorum.hasQuorum && doc.nodes.every((n) => n.status === 'ready') ? 0 : 1;
+    };
+  },
+});
+
+/** The common shape of `node <verb> <node> --via <host>` that changes the node and shows it. */
+function nodeChange(verbs: string[], usage: string, options: Command['options'], change: (a: CommandArgs) => NodeChange): Command {
+  return throughManager({
+    name: 'node',
+    verbs,
+    usage,
+    options,
+    args: ['The node (hostname or id)'],
+    prepare(a, viaName) {
+      const [nodeRef] = a.args as [string];
+      const wanted = change(a);
+      return async ({ core, io, json }) => {
+        const via = core.hosts.get(viaName);
+        let warnings: string[] = [];
+        if (wanted.kind === 'role') {
+          const all = await listNodes(via);
+          warnings = roleChangeWarnings(all, findNode(all, nodeRef), wanted.role);
+        }
+        const node = await changeNode(via, nodeRef, wanted);
+        const { version: _v, ...shown } = node;
+        const text = [nodesTable([node]).trimEnd(), ...warnings.map((w) => `warning: ${w}`)].join('\n');
+        out(io, json, { node: shown, warnings }, text);
+        return 0;
+      };
+    },
+  });
 }
 
-export async function nodesCommand(core: Core, io: CliIo, a: SwarmArgs): Promise<number> {
-  if (a.rest.length) throw new UsageError(`"nodes" takes --via HOST only.`);
-  const doc = await nodesDoc(core, need(a.via, '--via HOST'));
-  out(io, a.json, { nodes: doc.nodes, quorum: doc.quorum }, nodesTable(doc.raw) + `\n${doc.line}\n${doc.quorum.warnings.map((w) => `warning: ${w}`).join('\n')}`);
-  return doc.quorum.hasQuorum && doc.nodes.every((n) => n.status === 'ready') ? 0 : 1;
-}
+const nodeRoleOrAvailability = nodeChange(
+  ['promote', 'demote', 'drain', 'pause', 'activate'],
+  '  node promote|demote|drain|pause|activate <node> --via <host>',
+  {},
+  ({ verb }) =>
+    verb === 'promote' || verb === 'demote'
+      ? { kind: 'role', role: verb === 'promote' ? 'manager' : 'worker' }
+      : { kind: 'availability', availability: verb === 'activate' ? 'active' : (verb as 'drain' | 'pause') },
+);
 
-export async function nodeCommand(core: Core, io: CliIo, a: SwarmArgs): Promise<number> {
-  const [verb, ref, ...extra] = a.rest;
-  if (extra.length) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}.`);
-  const via = core.hosts.get(need(a.via, '--via HOST'));
-  const nodeRef = need(ref, 'The node (hostname or id)');
-  let node: SwarmNode;
-  let warnings: string[] = [];
-  switch (verb) {
-    case 'promote':
-    case 'demote': {
-      const role = verb === 'promote' ? 'manager' : 'worker';
-      const nodes = await listNodes(via);
-      warnings = roleChangeWarnings(nodes, findNode(nodes, nodeRef), role);
-      node = await changeNode(via, nodeRef, { kind: 'role', role });
-      break;
-    }
-    case 'drain':
-    case 'pause':
-    case 'activate':
-      node = await changeNode(via, nodeRef, { kind: 'availability', availability: verb === 'activate' ? 'active' : verb });
-      break;
-    case 'label': {
-      if (!a.add.length && !a.rm.length) throw new UsageError('Give --add k=v or --rm k.');
-      node = await changeNode(via, nodeRef, { kind: 'labels', add: parseLabels(a.add), remove: a.rm });
-      break;
-    }
-    case 'rm':
-      node = await removeNode(via, nodeRef, a.force);
-      out(io, a.json, { removed: node.id, hostname: node.hostname }, `Removed node ${node.hostname} (${node.id.slice(0, 12)}).`);
+const nodeLabel = nodeChange(
+  ['label'],
+  '  node label <node> --via <host> --add k=v | --rm k',
+  { add: { type: 'string', multiple: true }, rm: { type: 'string', multiple: true } },
+  (a) => {
+    if (!a.list('add').length && !a.list('rm').length) throw new UsageError('Give --add k=v or --rm k.');
+    return { kind: 'labels', add: a.labels('add'), remove: a.list('rm') };
+  },
+);
+
+const nodeRm = throughManager({
+  name: 'node',
+  verbs: ['rm'],
+  usage: '  node rm <node> --via <host> [--force]   Remove a down node from the swarm',
+  options: { force: { type: 'boolean' } },
+  args: ['The node (hostname or id)'],
+  prepare(a, viaName) {
+    const [nodeRef] = a.args as [string];
+    const force = a.flag('force');
+    return async ({ core, io, json }) => {
+      const node = await removeNode(core.hosts.get(viaName), nodeRef, force);
+      const text = `Removed node ${node.hostname} (${node.id.slice(0, 12)}).`;
+      out(io, json, { removed: node.id, hostname: node.hostname }, text);
       return 0;
-    default:
-      throw new Refused(`Unknown node command "${verb ?? ''}": use promote, demote, drain, pause, activate, label or rm.`);
-  }
-  const { version: _v, ...shown } = node;
-  out(io, a.json, { node: shown, warnings }, [nodesTable([node]).trimEnd(), ...warnings.map((w) => `warning: ${w}`)].join('\n'));
-  return 0;
-}
+    };
+  },
+});
+
+export const swarmCommands: Command[] = [swarmInit, swarmJoin, swarmLeave, swarmTokens, swarmRotateToken];
+export const nodeCommands: Command[] = [nodes, nodeRoleOrAvailability, nodeLabel, nodeRm];

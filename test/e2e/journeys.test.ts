@@ -49,7 +49,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
   const l = labFiles();
   const r = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'dist', 'cli.js'), '--hosts', l.hostsFile, '--known-hosts', l.knownHosts, '--ssh-config', l.sshConfig, ...args],
+    [path.join(ROOT, 'dist', 'cli.js'), '--hosts-file', l.hostsFile, '--known-hosts', l.knownHosts, '--ssh-config', l.sshConfig, ...args],
     { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SSH_AUTH_SOCK: '' } },
   );
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

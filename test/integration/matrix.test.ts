@@ -67,7 +67,7 @@ describe('connectivity matrix', () => {
     assert.equal(json.code, 0, json.stderr);
     const doc = JSON.parse(json.stdout) as { network: string; hosts: string[]; ok: boolean; cells: Array<{ from: string; to: string; ok: boolean }> };
     assert.deepEqual([doc.network, doc.hosts, doc.ok, doc.cells.length], ['so-matrix', names, true, 9]);
-    const table = runCliProcess([...args, '--hosts', 'h1,h2']);
+    const table = runCliProcess([...args, '--nodes', 'h1,h2']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /FROM \\ TO\s+h1\s+h2\n/);
     assert.match(table.stdout, /All pairs pass\./);
@@ -112,7 +112,7 @@ describe('connectivity matrix', () => {
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0]!.reason, /^The probe image swarm-overlay\/absent:1 is not on h2 and cannot be pulled \(.*\); set swarmOverlay\.probeImage/);
     assert.equal(await probes(), 0);
-    const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--hosts', 'h2', '--image', 'swarm-overlay/absent:1']);
+    const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--nodes', 'h2', '--image', 'swarm-overlay/absent:1']);
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /No probe could start: h2: The probe image/);
   });

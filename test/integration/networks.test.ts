@@ -12,7 +12,7 @@ import { lab, labCore, labExec, leaveSwarms, runCliProcess } from '../support/la
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
 const cli = (...args: string[]) =>
-  runCliProcess(['--hosts', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, ...args]);
+  runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, ...args]);
 
 describe('overlay networks', () => {
   let core: Core;

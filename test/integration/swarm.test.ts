@@ -13,7 +13,7 @@ import { lab, labCore, labExec, runCliProcess } from '../support/lab';
 
 const L = lab();
 const cli = (...args: string[]) =>
-  runCliProcess(['--hosts', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, ...args]);
+  runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, ...args]);
 
 describe('swarm from the core and the CLI', () => {
   let core: Core;

@@ -25,7 +25,7 @@ describe('hosts over the pooled SSH transport', () => {
       assert.equal(s.apiVersion, '1.41');
       assert.equal(s.swarm.state, 'inactive');
     }
-    const cli = runCliProcess(['--hosts', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, '--json', 'hosts']);
+    const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, '--json', 'hosts']);
     assert.equal(cli.code, 0, cli.stderr);
     const doc = JSON.parse(cli.stdout) as Array<{ name: string; reachable: boolean; engineVersion: string; swarm: { state: string } }>;
     assert.deepEqual(doc.map((d) => [d.name, d.reachable, d.swarm.state]), [
@@ -34,7 +34,7 @@ describe('hosts over the pooled SSH transport', () => {
       ['h3', true, 'inactive'],
     ]);
     assert.equal(doc[0]!.engineVersion, statuses[0]!.engineVersion);
-    const table = runCliProcess(['--hosts', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'hosts']);
+    const table = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'hosts']);
     assert.equal(table.code, 0);
     assert.match(table.stdout, /^NAME\s+REACHABLE\s+ENGINE/);
     assert.match(table.stdout, /\nh3\s+yes\s+\d+\.\d+/);
@@ -78,7 +78,7 @@ describe('hosts over the pooled SSH transport', () => {
     assert.equal(byName.h3!.reachable, false);
     assert.match(byName.h3!.error!, /^The host key of 10\.99\.0\.3 has changed \(now SHA256:[A-Za-z0-9+/]{43}, .* has another\): not connecting\./);
     assert.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 3, 'known_hosts is left as it was');
-    const cli = runCliProcess(['--hosts', L.hostsFile, '--known-hosts', file, '--ssh-config', L.sshConfig, 'hosts']);
+    const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', file, '--ssh-config', L.sshConfig, 'hosts']);
     assert.equal(cli.code, 1);
     assert.match(cli.stdout, /h3\s+no\s+.*has changed/);
   });
@@ -86,7 +86,7 @@ describe('hosts over the pooled SSH transport', () => {
   test('an unknown host key is refused by the CLI unless accepted, then recorded', () => {
     const file = path.join(tmp, 'known_hosts_partial');
     writeFileSync(file, knownHostsLines.filter((l) => !l.startsWith('10.99.0.2 ')).join('\n') + '\n');
-    const args = ['--hosts', L.hostsFile, '--known-hosts', file, '--ssh-config', L.sshConfig, '--json', 'hosts'];
+    const args = ['--hosts-file', L.hostsFile, '--known-hosts', file, '--ssh-config', L.sshConfig, '--json', 'hosts'];
     const refused = runCliProcess(args);
     assert.equal(refused.code, 1);
     const doc = JSON.parse(refused.stdout) as Array<{ name: string; reachable: boolean; error?: string }>;
@@ -151,7 +151,7 @@ describe('hosts over the pooled SSH transport', () => {
     // The CLI takes the passphrase from the environment and never prints it, even verbose.
     writeFileSync(path.join(tmp, 'hosts-protected.json'), JSON.stringify(hosts));
     const cli = runCliProcess(
-      ['-v', '--hosts', path.join(tmp, 'hosts-protected.json'), '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'hosts'],
+      ['-v', '--hosts-file', path.join(tmp, 'hosts-protected.json'), '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'hosts'],
       { SWARM_OVERLAY_SSH_PASSPHRASE: passphrase },
     );
     assert.equal(cli.code, 0, cli.stderr);
