@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     username: target.user ?? 'root',
     version: 'v1.41',
     sshOptions: { privateKey: readFileSync(target.identityFile!) },
-  } as Docker.DockerOptions);
+  });
   results["dockerode protocol: 'ssh'"] = {
     '/_ping': await timeIt(N_SLOW * 2, () => modem.ping()),
     '/version': await timeIt(N_SLOW * 2, () => modem.version()),
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     '/info': await timeIt(N_SLOW, cli(['info', '--format', '{{.ID}}'])),
   };
 
-  const base = results['Swarm Overlay (pooled SSH)']!;
+  const base = results['Swarm Overlay (pooled SSH)'];
   const fmt = (v: number) => (Number.isNaN(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
   const lines = [
     `Transport to ${target.name} (${target.host}), median ms (n=${N_FAST} ours, ${N_SLOW * 2} dockerode ssh, ${N_SLOW} docker CLI)`,
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   for (const [name, r] of Object.entries(results)) {
     lines.push(`| ${name} | ${CALLS.map((c) => fmt(r[c])).join(' | ')} | ${CALLS.map((c) => (Number.isNaN(r[c]) ? '–' : `${(r[c] / base[c]).toFixed(1)}×`)).join(' | ')} |`);
   }
-  const cliR = results['docker CLI -H ssh://']!;
+  const cliR = results['docker CLI -H ssh://'];
   const speedInfo = cliR['/info'] / base['/info'];
   const speedLight = cliR['/_ping'] / base['/_ping'];
   lines.push('');

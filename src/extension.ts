@@ -28,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     refresher,
     log,
     extensionUri: context.extensionUri,
-    networks: { tree: networksTree, view: networksView as vscode.TreeView<unknown> },
+    networks: { tree: networksTree, view: networksView },
   };
   context.subscriptions.push(
     log,

@@ -126,9 +126,9 @@ function heatmap(): HTMLElement {
       btn.addEventListener('click', () => {
         selectedCell = { from, to };
         render();
-        (document.querySelector(`button.cell[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]`) as HTMLElement | null)?.focus();
+        document.querySelector<HTMLElement>(`button.cell[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]`)?.focus();
       });
-      btn.addEventListener('keydown', (e) => moveFocus(e as KeyboardEvent, r, c, hosts.length));
+      btn.addEventListener('keydown', (e) => moveFocus(e, r, c, hosts.length));
       row.append(el('td', {}, btn));
     });
     body.append(row);
@@ -144,7 +144,7 @@ function moveFocus(e: KeyboardEvent, r: number, c: number, n: number): void {
   e.preventDefault();
   const nr = Math.min(n - 1, Math.max(0, r + step[0]));
   const nc = Math.min(n - 1, Math.max(0, c + step[1]));
-  (document.querySelector(`button.cell[data-row="${nr}"][data-col="${nc}"]`) as HTMLElement | null)?.focus();
+  document.querySelector<HTMLElement>(`button.cell[data-row="${nr}"][data-col="${nc}"]`)?.focus();
 }
 
 function legend(): HTMLElement {

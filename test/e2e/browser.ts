@@ -274,10 +274,7 @@ export async function toasts(page: Page): Promise<Toast[]> {
     items.map((el) => {
       const icon = el.querySelector('.notification-list-item-icon')?.className ?? '';
       const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : /codicon-info/.test(icon) ? 'info' : 'unknown';
-      return { severity, message: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim() } as {
-        severity: 'error' | 'warning' | 'info' | 'unknown';
-        message: string;
-      };
+      return { severity, message: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim() };
     }),
   );
 }

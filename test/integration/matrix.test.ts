@@ -129,7 +129,7 @@ describe('connectivity matrix', () => {
     // A swarm network's removal is accepted at once and finished by the manager a moment later.
     let left: Array<{ Name: string }> = [];
     for (let i = 0; i < 20; i++) {
-      left = (await h('h1').call('list', (d) => d.listNetworks())) as Array<{ Name: string }>;
+      left = (await h('h1').call('list', (d) => d.listNetworks()));
       if (!left.some((n) => n.Name.startsWith('so-check-'))) break;
       await new Promise((res) => setTimeout(res, 500));
     }

@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import type { HostStatus } from '../../src/core/model';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
 import { LAB_DIR, STATE, lab, labCore, labExec, runCliProcess } from '../support/lab';
 
@@ -219,16 +220,17 @@ describe('hosts over the pooled SSH transport', () => {
     writeFileSync(kh, `[10.99.0.2]:2222 ${lineFor('10.99.0.2').split(' ').slice(1).join(' ')}\n`);
     const lines: string[] = [];
     const hosts = [{ name: 'h2-nostream', host: '10.99.0.2', port: 2222, user: 'root', identityFile: L.identity }];
-    let status;
+    let status: HostStatus | undefined;
     const core = labCore({ hosts, knownHostsFile: kh }, lines);
     after(() => core.dispose());
     for (let i = 0; i < 20; i++) {
       [status] = await core.hosts.statusAll();
-      if (status!.reachable) break;
+      if (status?.reachable) break;
       await new Promise((r) => setTimeout(r, 100)); // sshd may still be binding
     }
-    assert.equal(status!.reachable, true, status!.error);
-    assert.match(status!.engineVersion, /^\d+\.\d+/);
+    assert.ok(status, 'a status for h2-nostream');
+    assert.equal(status.reachable, true, status.error);
+    assert.match(status.engineVersion, /^\d+\.\d+/);
     const h = core.hosts.get('h2-nostream');
     assert.equal(h.ssh.usesDialStdio, true);
     assert.ok(lines.some((l) => /refuses Unix-socket forwarding; using docker system dial-stdio/.test(l)));

@@ -27,6 +27,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Strings dense in shell metacharacters, which uniform random strings rarely are. */
 const hostile = fc.string({ unit: fc.constantFrom(...SHELL_META, '-', 'a', 'Z', '0', '.', '_', ':', '@', ',', 'é', '\u2028'), maxLength: 24 });
 const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), hostile);
+// eslint-disable-next-line no-control-regex -- control characters are what this test looks for
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** The thrown value, or undefined when `f` returned. */
@@ -365,6 +366,7 @@ test('property: parseWebviewMessage returns undefined or a well-formed message, 
   };
   fc.assert(fc.property(message, check), { numRuns: 500 });
   // Holes are not strings, though Array.prototype.every skips them.
+  // eslint-disable-next-line no-sparse-arrays -- the hole is the point
   check({ type: 'run', via: 'h1', network: 'web', hosts: [, 'h2'] });
   assert.equal(parseWebviewMessage({ type: 'run', via: 'h1', network: 'web', hosts: new Array(3) }), undefined);
 });

@@ -21,6 +21,8 @@ function loadWithoutVscode<T>(file: string): T {
   const original = loader._load;
   loader._load = (request, ...rest) => (request === 'vscode' ? inert : original(request, ...rest));
   try {
+    // A CommonJS require on purpose: the hook above only sees require's loads.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as T;
   } finally {
     loader._load = original;
@@ -42,7 +44,7 @@ test('contributed and registered commands match, each with a category', () => {
 test('menus only name contributed commands and known views', () => {
   const ids = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
   const views = new Set(pkg.contributes.views.swarmOverlay.map((v: { id: string }) => v.id));
-  for (const [menu, entries] of Object.entries(pkg.contributes.menus) as Array<[string, Array<{ command: string; when?: string }>]>) {
+  for (const [menu, entries] of Object.entries<Array<{ command: string; when?: string }>>(pkg.contributes.menus)) {
     for (const e of entries) {
       assert.ok(ids.has(e.command), `${menu}: ${e.command}`);
       for (const v of e.when?.match(/swarmOverlay\.(hosts|swarm|networks)\b(?!\.)/g) ?? []) assert.ok(views.has(v), `${menu}: view ${v}`);

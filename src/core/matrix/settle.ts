@@ -31,7 +31,7 @@ async function lastLeave(hosts: DockerHosts, host: string, networkId: string): P
       since: dockerTime(now - REJOIN_GAP_S * 1000),
       until: dockerTime(now),
       filters: JSON.stringify({ type: ['network'], event: ['disconnect'], network: [networkId] }),
-    } as object)) as NodeJS.ReadableStream;
+    } as object));
     return readAll(stream);
   });
   let left: number | undefined;

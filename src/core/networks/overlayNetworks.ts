@@ -51,7 +51,7 @@ export function summarize(n: NetworkAnswer): NetworkSummary {
     encrypted: n.Options?.encrypted !== undefined,
     ingress: n.Ingress === true,
     builtIn: BUILT_IN.has(n.Name ?? ''),
-    subnets: (Array.isArray(n.IPAM?.Config) ? n.IPAM!.Config : [])
+    subnets: (Array.isArray(n.IPAM?.Config) ? n.IPAM.Config : [])
       .filter((c): c is NonNullable<typeof c> => !!c && typeof c === 'object' && typeof c.Subnet === 'string' && c.Subnet !== '')
       .map((c) => ({ subnet: c.Subnet!, gateway: typeof c.Gateway === 'string' && c.Gateway ? c.Gateway : undefined, ipRange: typeof c.IPRange === 'string' && c.IPRange ? c.IPRange : undefined })),
     mtu: Number.isFinite(mtu) && mtu > 0 ? mtu : undefined,

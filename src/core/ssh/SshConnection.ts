@@ -131,7 +131,7 @@ export class SshConnection {
       host: endpoint.hostName,
       port: endpoint.port,
       username: endpoint.user,
-      sock: sock as ConnectConfig['sock'],
+      sock: sock,
       readyTimeout: timeout,
       keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
@@ -262,7 +262,7 @@ export class SshConnection {
       destroy(...args);
       channel.resume();
       return channel;
-    }) as typeof channel.destroy;
+    });
     return channel;
   }
 

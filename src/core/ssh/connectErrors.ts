@@ -39,6 +39,8 @@ export function translateConnectError(
       return new HostUnreachable(`The name ${endpoint.hostName} cannot be resolved.`, { cause: err });
     case 'ECONNRESET':
       return new HostUnreachable(`${where} reset the connection during the SSH handshake.`, { cause: err });
+    default:
+      break;
   }
   return new HostUnreachable(`Cannot connect to ${where}: ${err.message}.`, { cause: err });
 }

@@ -74,7 +74,7 @@ export class SshConfigResolver {
 
   resolve(target: string, options: ResolveOptions = {}, depth = 0): SshEndpoint {
     if (depth > MAX_JUMPS) throw new ConfigError(`ProxyJump for ${target} nests more than ${MAX_JUMPS} hops.`);
-    const computed = this.config.compute(target, { ignoreCase: true }) as Record<string, string | string[]>;
+    const computed = this.config.compute(target, { ignoreCase: true });
     const get = (key: string): string | undefined => {
       const v = computed[key.toLowerCase()];
       return Array.isArray(v) ? v[0] : v;

@@ -62,7 +62,7 @@ export async function tcpReachable(
   try {
     const pending = from.forwardTcp(host, port);
     // A channel that opens after we gave up must still be closed.
-    timer.signal.addEventListener('abort', () => pending.then((ch) => ch.destroy(), () => undefined), { once: true });
+    timer.signal.addEventListener('abort', () => void pending.then((ch) => ch.destroy(), () => undefined), { once: true });
     const channel = await Promise.race([
       pending,
       new Promise<never>((_, reject) => timer.signal.addEventListener('abort', () => reject(new Cancelled()), { once: true })),

@@ -22,7 +22,7 @@ interface CommandSpec {
 
 const spec = <A>(id: string, run: (ctx: CommandContext, arg?: A) => unknown, refreshes = false): CommandSpec => ({
   id,
-  run: run as CommandSpec['run'],
+  run: run,
   refreshes,
 });
 

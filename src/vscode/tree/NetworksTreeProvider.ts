@@ -126,7 +126,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
       const group = new LazyGroupItem(`${item.id}/builtin`, "Docker's own networks", async () => builtIn.map((n) => new NetworkItem(n, scope)), true, 'lock-small');
       return [...custom, group];
     }
-    if (item instanceof LazyGroupItem) return this.remember(item, (await item.load()) as Item[]);
+    if (item instanceof LazyGroupItem) return this.remember(item, (await item.load()));
     if (item instanceof NetworkItem) {
       const n = item.network;
       const members = new LazyGroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
