@@ -97,13 +97,17 @@ async function main(): Promise<void> {
     `|---|${CALLS.map(() => '---:').join('|')}|${CALLS.map(() => '---:').join('|')}|`,
   ];
   for (const [name, r] of Object.entries(results)) {
-    lines.push(`| ${name} | ${CALLS.map((c) => fmt(r[c])).join(' | ')} | ${CALLS.map((c) => (Number.isNaN(r[c]) ? '–' : `${(r[c] / base[c]).toFixed(1)}×`)).join(' | ')} |`);
+    lines.push(
+      `| ${name} | ${CALLS.map((c) => fmt(r[c])).join(' | ')} | ${CALLS.map((c) => (Number.isNaN(r[c]) ? '–' : `${(r[c] / base[c]).toFixed(1)}×`)).join(' | ')} |`,
+    );
   }
   const cliR = results['docker CLI -H ssh://'];
   const speedInfo = cliR['/info'] / base['/info'];
   const speedLight = cliR['/_ping'] / base['/_ping'];
   lines.push('');
-  lines.push(`Targets vs docker CLI over SSH: /info ≥ 10× → ${speedInfo.toFixed(1)}× ${speedInfo >= 10 ? 'PASS' : 'MISS'}; lightest call ≥ 100× → ${speedLight.toFixed(1)}× ${speedLight >= 100 ? 'PASS' : 'MISS'}`);
+  lines.push(
+    `Targets vs docker CLI over SSH: /info ≥ 10× → ${speedInfo.toFixed(1)}× ${speedInfo >= 10 ? 'PASS' : 'MISS'}; lightest call ≥ 100× → ${speedLight.toFixed(1)}× ${speedLight >= 100 ? 'PASS' : 'MISS'}`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
 }

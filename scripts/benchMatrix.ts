@@ -21,11 +21,20 @@ const NET = 'so-bench';
 async function main(): Promise<void> {
   const hosts = JSON.parse(readFileSync(path.join(STATE, 'hosts.json'), 'utf8')) as HostConfig[];
   if (hosts.length < 6) throw new Error('the matrix bench needs a lab of 6 hosts (test/lab/up.sh 6)');
-  const core = createCore({ hosts, logger: nullLogger, knownHostsFile: path.join(STATE, 'known_hosts'), sshConfigFile: path.join(STATE, 'ssh_config'), agentSocket: '' });
+  const core = createCore({
+    hosts,
+    logger: nullLogger,
+    knownHostsFile: path.join(STATE, 'known_hosts'),
+    sshConfigFile: path.join(STATE, 'ssh_config'),
+    agentSocket: '',
+  });
   const h = (n: string) => core.hosts.get(n);
   const names = hosts.map((x) => x.name);
   try {
-    for (const n of [...names].reverse()) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    for (const n of [...names].reverse())
+      await h(n)
+        .call('leave', (d) => d.swarmLeave({ force: true }))
+        .catch(() => undefined);
     await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
     for (const n of names.slice(1)) await joinSwarm(h(n), h('h1'), 'worker', core.redactor);
     await createOverlay(core.hosts, h('h1'), names, { name: NET, attachable: true, encrypted: false, internal: false, labels: {} });
@@ -44,13 +53,19 @@ async function main(): Promise<void> {
       const r = await runMatrix(core.hosts, { network: NET, via: 'h1', hosts: names.slice(0, n), image: IMAGE, logger: nullLogger });
       if (!r.ok && again && r.diagnoses.some((d) => /still did not know/.test(d))) {
         // Docker 20.10's gossip stall (see src/core/matrix/settle.ts): reported, then the run is repeated.
-        notes.push(`The ${n}-host run hit Docker's gossip stall after ${(performance.now() - t).toFixed(0)} ms (${r.diagnoses[0]!.slice(0, 80)}…) and was repeated.`);
+        notes.push(
+          `The ${n}-host run hit Docker's gossip stall after ${(performance.now() - t).toFixed(0)} ms (${r.diagnoses[0]!.slice(0, 80)}…) and was repeated.`,
+        );
         return full(n, false);
       }
       if (!r.ok) throw new Error(`matrix on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
       if (r.timings.settleMs > 0) throw new Error(`the ${n}-host run waited ${r.timings.settleMs} ms for the network to settle`);
       const { sweepMs, placeMs, convergeMs, measureMs, cleanupMs } = r.timings;
-      return { ms: performance.now() - t, measureMs, phases: `sweep ${sweepMs}, place ${placeMs}, gossip ${convergeMs}, measure ${measureMs}, cleanup ${cleanupMs}` };
+      return {
+        ms: performance.now() - t,
+        measureMs,
+        phases: `sweep ${sweepMs}, place ${placeMs}, gossip ${convergeMs}, measure ${measureMs}, cleanup ${cleanupMs}`,
+      };
     };
 
     // The seed's way: docker CLI over ssh://, one command at a time.
@@ -58,7 +73,8 @@ async function main(): Promise<void> {
     writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${path.join(STATE, 'ssh_config')} "$@"\n`);
     chmodSync(path.join(bin, 'ssh'), 0o755);
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKER_API_VERSION: '1.41', DOCKER_CONFIG: bin };
-    const docker = (host: string, args: string[]) => execFileSync('docker', ['-H', `ssh://root@${host}`, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const docker = (host: string, args: string[]) =>
+      execFileSync('docker', ['-H', `ssh://root@${host}`, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const scripted = (n: number) => {
       const t = performance.now();
       const sel = names.slice(0, n);
@@ -72,7 +88,18 @@ async function main(): Promise<void> {
         for (const to of sel) {
           for (const target of [`seed-${to}`, ips[to]!]) {
             try {
-              docker(from, ['exec', `seed-${from}`, 'ping', '-c', String(DEFAULT_PLAN.count), '-W', String(DEFAULT_PLAN.timeoutS), '-i', String(DEFAULT_PLAN.intervalS), target]);
+              docker(from, [
+                'exec',
+                `seed-${from}`,
+                'ping',
+                '-c',
+                String(DEFAULT_PLAN.count),
+                '-W',
+                String(DEFAULT_PLAN.timeoutS),
+                '-i',
+                String(DEFAULT_PLAN.intervalS),
+                target,
+              ]);
             } catch {
               failures++;
             }
@@ -123,7 +150,10 @@ async function main(): Promise<void> {
     if (notes.length) lines.push('', ...notes);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    for (const n of [...names].reverse()) await h(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    for (const n of [...names].reverse())
+      await h(n)
+        .call('leave', (d) => d.swarmLeave({ force: true }))
+        .catch(() => undefined);
     core.dispose();
   }
 }

@@ -30,7 +30,17 @@ async function main(): Promise<void> {
   const bundle = (f: string) => statSync(path.join(ROOT, 'dist', f)).size;
   // The core (ssh2 + dockerode) is loaded on first use, not on activation: what an eager load would cost.
   const eager = Array.from({ length: 5 }, () =>
-    Number(execFileSync(process.execPath, ['-e', "const t=performance.now();require(process.argv[1]);console.log((performance.now()-t).toFixed(1))", path.join(ROOT, 'dist', 'core.js')], { encoding: 'utf8' }).trim()),
+    Number(
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          'const t=performance.now();require(process.argv[1]);console.log((performance.now()-t).toFixed(1))',
+          path.join(ROOT, 'dist', 'core.js'),
+        ],
+        { encoding: 'utf8' },
+      ).trim(),
+    ),
   );
   const cs = await startCodeServer({ logFile: path.join(ROOT, '.cache', 'bench-code-server.log') });
   const wb = await launch(cs.url);

@@ -30,7 +30,13 @@ async function main(): Promise<void> {
   await step(`swarm initialized on ${first} (${firstAddr})`, () => initSwarm(h(first), { advertiseAddr: firstAddr }));
   for (const n of rest) await step(`${n} joined as worker`, () => joinSwarm(h(n), h(first), 'worker', core.redactor));
   const net = await step(`overlay network "${NETWORK}" created`, () =>
-    createOverlay(core.hosts, h(first), names, { name: NETWORK, attachable: true, encrypted: false, internal: false, labels: { purpose: 'demo' } }),
+    createOverlay(core.hosts, h(first), names, {
+      name: NETWORK,
+      attachable: true,
+      encrypted: false,
+      internal: false,
+      labels: { purpose: 'demo' },
+    }),
   );
   console.log(`   ${NETWORK}: ${net.subnets.map((s) => s.subnet).join(', ') || 'subnet from the pool'}`);
 

@@ -5,7 +5,9 @@ import { runCli } from './cli/main';
 const abort = new AbortController();
 const onSignal = (sig: NodeJS.Signals) => {
   if (abort.signal.aborted) process.exit(130);
-  process.stderr.write(`swarm-overlay: ${sig}: cancelling (removing what this run made; ${sig === 'SIGINT' ? 'Ctrl+C' : 'the signal'} again to exit at once)…\n`);
+  process.stderr.write(
+    `swarm-overlay: ${sig}: cancelling (removing what this run made; ${sig === 'SIGINT' ? 'Ctrl+C' : 'the signal'} again to exit at once)…\n`,
+  );
   abort.abort();
   // A cancel that cannot finish (a host gone silent) must not keep a CI job waiting.
   setTimeout(() => {

@@ -16,7 +16,11 @@ function post(m: WebviewToHost): void {
   vscode.postMessage(m);
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K | string, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElement {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K | string,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElement {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);
@@ -53,7 +57,11 @@ function toolbar(): HTMLElement {
   const bar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
   const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
   state.choices.forEach((c, i) => {
-    const o = el(tags.option, { value: String(i) }, `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`);
+    const o = el(
+      tags.option,
+      { value: String(i) },
+      `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`,
+    );
     if (state.selected?.via === c.via && state.selected.network === c.name) o.setAttribute('selected', '');
     net.append(o);
   });
@@ -115,14 +123,18 @@ function heatmap(): HTMLElement {
     const row = el('tr', {}, el('th', { scope: 'row' }, from));
     hosts.forEach((to, c) => {
       const cell = state.cells.find((x) => x.from === from && x.to === to);
-      const btn = el('button', {
-        class: `cell ${cellClass(cell)}${selectedCell?.from === from && selectedCell.to === to ? ' selected' : ''}`,
-        'data-from': from,
-        'data-to': to,
-        'data-row': String(r),
-        'data-col': String(c),
-        'aria-label': `${from} to ${to}: ${cell ? (cell.ok ? 'ok' : 'failed') : 'pending'} ${cellText(cell)}`,
-      }, cellText(cell));
+      const btn = el(
+        'button',
+        {
+          class: `cell ${cellClass(cell)}${selectedCell?.from === from && selectedCell.to === to ? ' selected' : ''}`,
+          'data-from': from,
+          'data-to': to,
+          'data-row': String(r),
+          'data-col': String(c),
+          'aria-label': `${from} to ${to}: ${cell ? (cell.ok ? 'ok' : 'failed') : 'pending'} ${cellText(cell)}`,
+        },
+        cellText(cell),
+      );
       btn.addEventListener('click', () => {
         selectedCell = { from, to };
         render();
@@ -155,7 +167,11 @@ function legend(): HTMLElement {
     ['partial', 'IP ok, name or large packet fails'],
     ['fail', 'unreachable'],
   ];
-  return el('section', { class: 'legend', 'aria-label': 'Legend' }, ...items.map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)));
+  return el(
+    'section',
+    { class: 'legend', 'aria-label': 'Legend' },
+    ...items.map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)),
+  );
 }
 
 function details(): HTMLElement {
@@ -166,13 +182,35 @@ function details(): HTMLElement {
     return box;
   }
   const row = (label: string, p: MatrixCell['byIp'] | undefined) =>
-    p ? el('tr', {}, el('th', {}, label), el('td', {}, p.ok ? 'ok' : `failed: ${p.error ?? ''}`), el('td', {}, `${p.received}/${p.sent}`), el('td', {}, `${p.lossPercent}%`), el('td', {}, p.minMs === undefined ? '–' : `${p.minMs}/${p.avgMs}/${p.maxMs} ms`)) : '';
+    p
+      ? el(
+          'tr',
+          {},
+          el('th', {}, label),
+          el('td', {}, p.ok ? 'ok' : `failed: ${p.error ?? ''}`),
+          el('td', {}, `${p.received}/${p.sent}`),
+          el('td', {}, `${p.lossPercent}%`),
+          el('td', {}, p.minMs === undefined ? '–' : `${p.minMs}/${p.avgMs}/${p.maxMs} ms`),
+        )
+      : '';
   box.append(
     el('h2', {}, `${c.from} → ${c.to}`),
-    el('table', { class: 'pings' }, el('tr', {}, el('th', {}, ''), el('th', {}, 'result'), el('th', {}, 'replies'), el('th', {}, 'loss'), el('th', {}, 'min/avg/max')), row('by name', c.byName), row('by IP', c.byIp), row(`large (${state.report?.largeSize ?? '?'} B)`, c.large)),
+    el(
+      'table',
+      { class: 'pings' },
+      el('tr', {}, el('th', {}, ''), el('th', {}, 'result'), el('th', {}, 'replies'), el('th', {}, 'loss'), el('th', {}, 'min/avg/max')),
+      row('by name', c.byName),
+      row('by IP', c.byIp),
+      row(`large (${state.report?.largeSize ?? '?'} B)`, c.large),
+    ),
   );
   if (c.diagnosis) box.append(el('p', { class: 'diagnosis' }, c.diagnosis));
-  const raw = el('details', {}, el('summary', {}, 'Raw ping output'), el('pre', {}, [c.byName.raw, c.byIp.raw, c.large?.raw ?? ''].join('\n\n')));
+  const raw = el(
+    'details',
+    {},
+    el('summary', {}, 'Raw ping output'),
+    el('pre', {}, [c.byName.raw, c.byIp.raw, c.large?.raw ?? ''].join('\n\n')),
+  );
   box.append(raw);
   return box;
 }
@@ -181,7 +219,9 @@ function verdict(): HTMLElement {
   const v = el('section', { class: 'verdict', 'aria-label': 'Verdict' });
   const r = state.report;
   if (!r) return v;
-  v.append(el('h2', { class: r.ok ? 'good' : 'bad' }, r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`));
+  v.append(
+    el('h2', { class: r.ok ? 'good' : 'bad' }, r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`),
+  );
   if (r.diagnoses.length) v.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
   return v;
 }

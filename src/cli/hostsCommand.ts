@@ -14,11 +14,16 @@ export interface HostsJsonEntry {
 }
 
 export function toJson(s: HostStatus): HostsJsonEntry {
-  const out: HostsJsonEntry = { name: s.name, reachable: s.reachable, engineVersion: s.engineVersion, swarm: {
-    state: s.swarm.state,
-    nodeId: s.swarm.nodeId,
-    isManager: s.swarm.isManager,
-  } };
+  const out: HostsJsonEntry = {
+    name: s.name,
+    reachable: s.reachable,
+    engineVersion: s.engineVersion,
+    swarm: {
+      state: s.swarm.state,
+      nodeId: s.swarm.nodeId,
+      isManager: s.swarm.isManager,
+    },
+  };
   if (!s.reachable) out.error = s.error ?? 'unreachable';
   return out;
 }
@@ -50,6 +55,9 @@ export const hostsCommands: Command[] = [
   {
     name: 'hosts',
     usage: '  hosts                                   Reachability, engine version and swarm state of every host',
-    prepare: () => ({ core, io, json }) => hostsCommand(core, io, json),
+    prepare:
+      () =>
+      ({ core, io, json }) =>
+        hostsCommand(core, io, json),
   },
 ];

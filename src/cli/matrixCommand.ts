@@ -20,7 +20,12 @@ const matrix = throughManager({
     const [network] = a.args as [string];
     // An empty --nodes means all the swarm's hosts, as an empty --hosts always did.
     const list = a.string('nodes');
-    const chosen = list ? list.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    const chosen = list
+      ? list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
     if (chosen?.length === 0) throw new UsageError('No host to probe.');
     const image = a.string('image') ?? DEFAULT_PROBE_IMAGE;
     const temporaryCopy = a.flag('temporary');
@@ -56,7 +61,10 @@ const matrix = throughManager({
         `Connectivity of "${result.network}"${result.testedOn ? ` (checked on its temporary attachable copy ${result.testedOn})` : ''} ` +
           `(rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
         '',
-        formatTable(['FROM \\ TO', ...result.hosts], result.hosts.map((f) => [f, ...result.hosts.map((t) => cell(f, t))])).trimEnd(),
+        formatTable(
+          ['FROM \\ TO', ...result.hosts],
+          result.hosts.map((f) => [f, ...result.hosts.map((t) => cell(f, t))]),
+        ).trimEnd(),
         '',
         result.ok ? 'All pairs pass.' : ['Diagnosis:', ...result.diagnoses.map((d) => `- ${d}`)].join('\n'),
       ].join('\n');

@@ -15,24 +15,31 @@ const networkLs = throughManager({
   name: 'network',
   verbs: ['ls'],
   usage: '  network ls --via <host>',
-  prepare: (_a, viaName) => async ({ core, io, json }) => {
-    const list = await listNetworks(core.hosts.get(viaName));
-    out(io, json, list, formatTable(
-      ['NAME', 'DRIVER', 'SCOPE', 'ATTACHABLE', 'ENCRYPTED', 'INTERNAL', 'SUBNET', 'GATEWAY', 'MTU'],
-      list.map((n) => [
-        n.name + (n.builtIn ? ' (built-in)' : ''),
-        n.driver,
-        n.scope,
-        n.attachable ? 'yes' : 'no',
-        n.encrypted ? 'yes' : 'no',
-        n.internal ? 'yes' : 'no',
-        n.subnets.map((s) => s.subnet).join(',') || '-',
-        n.subnets.map((s) => s.gateway ?? '').join(',') || '-',
-        n.mtu ? String(n.mtu) : '-',
-      ]),
-    ));
-    return 0;
-  },
+  prepare:
+    (_a, viaName) =>
+    async ({ core, io, json }) => {
+      const list = await listNetworks(core.hosts.get(viaName));
+      out(
+        io,
+        json,
+        list,
+        formatTable(
+          ['NAME', 'DRIVER', 'SCOPE', 'ATTACHABLE', 'ENCRYPTED', 'INTERNAL', 'SUBNET', 'GATEWAY', 'MTU'],
+          list.map((n) => [
+            n.name + (n.builtIn ? ' (built-in)' : ''),
+            n.driver,
+            n.scope,
+            n.attachable ? 'yes' : 'no',
+            n.encrypted ? 'yes' : 'no',
+            n.internal ? 'yes' : 'no',
+            n.subnets.map((s) => s.subnet).join(',') || '-',
+            n.subnets.map((s) => s.gateway ?? '').join(',') || '-',
+            n.mtu ? String(n.mtu) : '-',
+          ]),
+        ),
+      );
+      return 0;
+    },
 });
 
 const networkCreate = throughManager({
@@ -82,35 +89,44 @@ const networkByName = throughManager({
   verbs: ['rm', 'inspect', 'members'],
   usage: '  network rm|inspect|members <name> --via <host>',
   args: ['The network name'],
-  prepare: ({ verb, args: [network] }, viaName) => async ({ core, io, json }) => {
-    const via = core.hosts.get(viaName);
-    if (verb === 'inspect') {
-      io.stdout(JSON.stringify(await inspectNetwork(via, network!), null, 2) + '\n');
-    } else if (verb === 'rm') {
-      await removeOverlay(core.hosts, via, await swarmMemberNames(core, viaName), network!);
-      out(io, json, { removed: network }, `Removed network "${network}".`);
-    } else {
-      const list = await networkMembers(core.hosts, await swarmMemberNames(core, viaName), network!);
-      const rows = list.map((m) => [m.host, m.container, m.address, m.task ?? '']);
-      out(io, json, list, formatTable(['HOST', 'CONTAINER', 'ADDRESS', 'TASK'], rows));
-    }
-    return 0;
-  },
+  prepare:
+    ({ verb, args: [network] }, viaName) =>
+    async ({ core, io, json }) => {
+      const via = core.hosts.get(viaName);
+      if (verb === 'inspect') {
+        io.stdout(JSON.stringify(await inspectNetwork(via, network!), null, 2) + '\n');
+      } else if (verb === 'rm') {
+        await removeOverlay(core.hosts, via, await swarmMemberNames(core, viaName), network!);
+        out(io, json, { removed: network }, `Removed network "${network}".`);
+      } else {
+        const list = await networkMembers(core.hosts, await swarmMemberNames(core, viaName), network!);
+        const rows = list.map((m) => [m.host, m.container, m.address, m.task ?? '']);
+        out(io, json, list, formatTable(['HOST', 'CONTAINER', 'ADDRESS', 'TASK'], rows));
+      }
+      return 0;
+    },
 });
 
 const ports = throughManager({
   name: 'ports',
   usage: "  ports --via <host>                      2377/tcp and 7946/tcp between the swarm's hosts",
-  prepare: (_a, viaName) => async ({ core, io, json }) => {
-    const members = await swarmHosts(core.hosts, core.hosts.get(viaName));
-    const checks = await checkPorts(core.hosts, members);
-    const ok = checks.every((c) => c.ok);
-    out(io, json, { ok, checks, note: UDP_NOTE }, formatTable(
-      ['FROM', 'TO', 'PORT', 'PURPOSE', 'RESULT'],
-      checks.map((c) => [c.from, `${c.to} (${c.address})`, `${c.port}/${c.protocol}`, c.purpose, c.ok ? 'ok' : `FAIL: ${c.reason}`]),
-    ) + `\n${UDP_NOTE}`);
-    return ok ? 0 : 1;
-  },
+  prepare:
+    (_a, viaName) =>
+    async ({ core, io, json }) => {
+      const members = await swarmHosts(core.hosts, core.hosts.get(viaName));
+      const checks = await checkPorts(core.hosts, members);
+      const ok = checks.every((c) => c.ok);
+      out(
+        io,
+        json,
+        { ok, checks, note: UDP_NOTE },
+        formatTable(
+          ['FROM', 'TO', 'PORT', 'PURPOSE', 'RESULT'],
+          checks.map((c) => [c.from, `${c.to} (${c.address})`, `${c.port}/${c.protocol}`, c.purpose, c.ok ? 'ok' : `FAIL: ${c.reason}`]),
+        ) + `\n${UDP_NOTE}`,
+      );
+      return ok ? 0 : 1;
+    },
 });
 
 export const networkCommands: Command[] = [networkLs, networkCreate, networkByName, ports];

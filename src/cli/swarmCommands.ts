@@ -33,7 +33,9 @@ export function nodesTable(nodes: SwarmNode[]): string {
       n.managerStatus ?? '',
       n.engineVersion,
       n.address,
-      Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(','),
+      Object.entries(n.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     ]),
   );
 }
@@ -143,11 +145,16 @@ const swarmTokens = throughManager({
       const t = await joinTokens(via, core.redactor);
       const shown = reveal ? t : { worker: maskToken(t.worker), manager: maskToken(t.manager) };
       const addr = await swarmJoinAddress(via);
-      out(io, json, { ...shown, address: addr, revealed: reveal }, [
-        `worker:  docker swarm join --token ${shown.worker} ${addr}`,
-        `manager: docker swarm join --token ${shown.manager} ${addr}`,
-        ...(reveal ? [] : ['(tokens hidden: add --reveal to show them)']),
-      ].join('\n'));
+      out(
+        io,
+        json,
+        { ...shown, address: addr, revealed: reveal },
+        [
+          `worker:  docker swarm join --token ${shown.worker} ${addr}`,
+          `manager: docker swarm join --token ${shown.manager} ${addr}`,
+          ...(reveal ? [] : ['(tokens hidden: add --reveal to show them)']),
+        ].join('\n'),
+      );
       return 0;
     };
   },

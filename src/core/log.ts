@@ -55,7 +55,7 @@ export function redactingLogger(inner: Logger, redactor: Redactor): Logger {
   const wrap =
     (level: keyof Logger) =>
     (message: string | Error, ...args: unknown[]) =>
-      (inner[level])(redactor.redact(render(message, args)));
+      inner[level](redactor.redact(render(message, args)));
   return {
     trace: wrap('trace'),
     debug: wrap('debug'),

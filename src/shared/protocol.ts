@@ -38,7 +38,6 @@ export type WebviewToHost =
   | { type: 'cancel' }
   | { type: 'export'; format: ExportFormat };
 
-
 /** Checks a message from the webview before the host acts on it; undefined when it is not valid. */
 export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
@@ -48,7 +47,9 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
     case 'cancel':
       return { type: msg.type };
     case 'export':
-      return msg.format === 'json' || msg.format === 'csv' || msg.format === 'markdown' ? { type: 'export', format: msg.format } : undefined;
+      return msg.format === 'json' || msg.format === 'csv' || msg.format === 'markdown'
+        ? { type: 'export', format: msg.format }
+        : undefined;
     case 'run': {
       const { via, network, hosts } = msg;
       if (!isDockerName(via) || !isDockerName(network)) return undefined;

@@ -187,13 +187,24 @@ export function quickPickItem(page: Page, label: string): Locator {
 
 /** Waits until `locator` is visible, failing early (with its text) if an error notification shows up. */
 export async function waitVisible(page: Page, locator: Locator, what: string, timeoutMs = 30_000): Promise<void> {
-  await waitUntil(page, what, () => locator.isVisible(), (v) => v, timeoutMs);
+  await waitUntil(
+    page,
+    what,
+    () => locator.isVisible(),
+    (v) => v,
+    timeoutMs,
+  );
 }
 
 /** Waits for a quick pick titled like `title` (if given) and picks the item labelled `label`. */
 export async function pickQuickItem(page: Page, label: string, title?: string | RegExp, timeoutMs = 30_000): Promise<void> {
   if (title) {
-    await waitVisible(page, page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first(), `the quick pick "${title}"`, timeoutMs);
+    await waitVisible(
+      page,
+      page.locator('.quick-input-widget .quick-input-title', { hasText: title }).first(),
+      `the quick pick "${title}"`,
+      timeoutMs,
+    );
   }
   const item = quickPickItem(page, label).first();
   await waitVisible(page, item, `"${label}" in the quick pick`, timeoutMs);
@@ -206,7 +217,10 @@ export async function pickQuickItem(page: Page, label: string, title?: string | 
  */
 export async function runCommand(page: Page, label: string, attempts = 5): Promise<void> {
   for (let i = 1; i <= attempts; i++) {
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 } }).catch(() => undefined);
+    await page
+      .locator('.monaco-workbench')
+      .click({ position: { x: 700, y: 5 } })
+      .catch(() => undefined);
     await page.keyboard.press('F1');
     const box = quickInputBox(page);
     await box.waitFor({ state: 'visible', timeout: 10_000 });
@@ -238,7 +252,13 @@ export async function setLogLevel(page: Page, channel: string, level: string): P
 
 /** The validation or prompt message under the quick input box. */
 export async function quickInputMessage(page: Page): Promise<string> {
-  return ((await quickInput(page).locator('.quick-input-message').first().textContent().catch(() => '')) ?? '').trim();
+  return (
+    (await quickInput(page)
+      .locator('.quick-input-message')
+      .first()
+      .textContent()
+      .catch(() => '')) ?? ''
+  ).trim();
 }
 
 /**
@@ -246,9 +266,20 @@ export async function quickInputMessage(page: Page): Promise<string> {
  * (the message under the box is not the previous one), and presses Enter unless told not to.
  * Returns the message shown under the box after typing.
  */
-export async function typeInQuickInput(page: Page, title: string | RegExp, value: string, opts: { submit?: boolean; prompt?: RegExp } = {}): Promise<string> {
+export async function typeInQuickInput(
+  page: Page,
+  title: string | RegExp,
+  value: string,
+  opts: { submit?: boolean; prompt?: RegExp } = {},
+): Promise<string> {
   await waitVisible(page, quickInput(page).locator('.quick-input-title', { hasText: title }).first(), `the input "${title}"`, 30_000);
-  if (opts.prompt) await waitVisible(page, quickInput(page).locator('.quick-input-message', { hasText: opts.prompt }).first(), `the prompt ${opts.prompt}`, 10_000);
+  if (opts.prompt)
+    await waitVisible(
+      page,
+      quickInput(page).locator('.quick-input-message', { hasText: opts.prompt }).first(),
+      `the prompt ${opts.prompt}`,
+      10_000,
+    );
   const box = quickInputBox(page);
   await box.fill(value);
   // validateInput runs asynchronously after each change.
@@ -273,7 +304,13 @@ export async function toasts(page: Page): Promise<Toast[]> {
   return page.locator('.notifications-toasts .notification-list-item').evaluateAll((items) =>
     items.map((el) => {
       const icon = el.querySelector('.notification-list-item-icon')?.className ?? '';
-      const severity = /codicon-error/.test(icon) ? 'error' : /codicon-warning/.test(icon) ? 'warning' : /codicon-info/.test(icon) ? 'info' : 'unknown';
+      const severity = /codicon-error/.test(icon)
+        ? 'error'
+        : /codicon-warning/.test(icon)
+          ? 'warning'
+          : /codicon-info/.test(icon)
+            ? 'info'
+            : 'unknown';
       return { severity, message: (el.querySelector('.notification-list-item-message')?.textContent ?? '').trim() };
     }),
   );

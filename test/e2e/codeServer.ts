@@ -259,7 +259,9 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
   });
   const installOut = `${install.stdout ?? ''}${install.stderr ?? ''}`;
   if (install.status !== 0 || !/successfully installed/i.test(installOut)) {
-    throw new Error(`code-server --install-extension ${vsix} failed (exit ${install.status}): ${installOut.trim().split('\n').slice(-5).join(' | ')}`);
+    throw new Error(
+      `code-server --install-extension ${vsix} failed (exit ${install.status}): ${installOut.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   }
 
   writeFileSync(
@@ -288,8 +290,10 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
     [
       t.codeServer,
       ...common,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),

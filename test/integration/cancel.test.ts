@@ -89,7 +89,10 @@ describe('cancel at every step', () => {
     assert.equal(await state('h3'), 'inactive');
     await assert.rejects(joinSwarm(h('h2'), h('h1'), 'worker', core.redactor, cancelAt('joined')), (err: Error) => {
       assert.ok(isLate(err), String(err));
-      assert.match(err.message, /^Cancelled too late: h2 had already joined the swarm of h1 as a worker; Leave Swarm on h2 and Remove Down Node on h1 undo that\.$/);
+      assert.match(
+        err.message,
+        /^Cancelled too late: h2 had already joined the swarm of h1 as a worker; Leave Swarm on h2 and Remove Down Node on h1 undo that\.$/,
+      );
       return true;
     });
     assert.equal(await state('h2'), 'active', 'what the message says remains is true');
@@ -102,7 +105,10 @@ describe('cancel at every step', () => {
       await assert.rejects(leaveSwarm(h('h2'), false, cancelAt(step)), isCancelled, `cancel at ${step}`);
       assert.equal(await state('h2'), 'active', `after a cancel at ${step}`);
     }
-    await assert.rejects(leaveSwarm(h('h2'), false, cancelAt('left')), (err: Error) => isLate(err) && /h2 had already left the swarm/.test(err.message));
+    await assert.rejects(
+      leaveSwarm(h('h2'), false, cancelAt('left')),
+      (err: Error) => isLate(err) && /h2 had already left the swarm/.test(err.message),
+    );
     assert.equal(await state('h2'), 'inactive');
   });
 
@@ -150,14 +156,40 @@ describe('cancel at every step', () => {
   });
 
   test('matrix on a temporary copy: cancelled at each step, no probe and no temporary network remain', async () => {
-    await createOverlay(core.hosts, h('h1'), names, { name: 'so-cancel-na', attachable: false, encrypted: false, internal: false, labels: {} });
+    await createOverlay(core.hosts, h('h1'), names, {
+      name: 'so-cancel-na',
+      attachable: false,
+      encrypted: false,
+      internal: false,
+      labels: {},
+    });
     const run = (o: StepOptions) =>
-      runMatrix(core.hosts, { network: 'so-cancel-na', via: 'h1', hosts: names, image: IMAGE, logger: core.logger, temporaryCopy: true, ...o });
+      runMatrix(core.hosts, {
+        network: 'so-cancel-na',
+        via: 'h1',
+        hosts: names,
+        image: IMAGE,
+        logger: core.logger,
+        temporaryCopy: true,
+        ...o,
+      });
     const full = cancelAt();
     const result = await run(full);
     assert.equal(result.ok, true, result.diagnoses.join(' | '));
     const steps = [...new Set(full.seen)].filter((s) => !s.startsWith('retry:'));
-    for (const want of ['inspect', 'temporary', 'temporary-created', 'sweep', 'settle', 'place', 'image:h2', 'create:h2', 'start:h2', 'converge', 'measure']) {
+    for (const want of [
+      'inspect',
+      'temporary',
+      'temporary-created',
+      'sweep',
+      'settle',
+      'place',
+      'image:h2',
+      'create:h2',
+      'start:h2',
+      'converge',
+      'measure',
+    ]) {
       assert.ok(steps.includes(want), `${want} in ${steps.join(',')}`);
     }
     const timings: string[] = [];

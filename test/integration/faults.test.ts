@@ -15,7 +15,8 @@ import { LAB_DIR, labCore, labExec, leaveSwarms, probesLeft } from '../support/l
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
-const ctl = (host: string, action: string) => execFileSync(path.join(LAB_DIR, 'ctl.sh'), [host, action], { stdio: 'ignore', timeout: 90_000 });
+const ctl = (host: string, action: string) =>
+  execFileSync(path.join(LAB_DIR, 'ctl.sh'), [host, action], { stdio: 'ignore', timeout: 90_000 });
 
 describe('faults and load', () => {
   let core: Core;
@@ -38,13 +39,19 @@ describe('faults and load', () => {
   });
 
   test('sshd of h2 stops: h2 is unreachable within the connect timeout, h1 and h3 keep working; it comes back without a new core', async () => {
-    assert.deepEqual((await statuses()).map((s) => s.reachable), [true, true, true]);
+    assert.deepEqual(
+      (await statuses()).map((s) => s.reachable),
+      [true, true, true],
+    );
     ctl('h2', 'stop-sshd');
     try {
       const t = Date.now();
       const s = await statuses();
       const took = Date.now() - t;
-      assert.deepEqual(s.map((x) => x.reachable), [true, false, true]);
+      assert.deepEqual(
+        s.map((x) => x.reachable),
+        [true, false, true],
+      );
       assert.match(s[1]!.error!, /10\.99\.0\.2|h2/);
       assert.ok(took < 2000 + 1500, `the statuses took ${took} ms with a 2000 ms connect timeout`);
       // The error is one sentence, not a stack.
@@ -62,7 +69,13 @@ describe('faults and load', () => {
     ctl('h1', 'stop-dockerd');
     try {
       await assert.rejects(
-        createOverlay(core.hosts, h('h1'), ['h1', 'h2'], { name: 'so-fault', attachable: true, encrypted: false, internal: false, labels: {} }),
+        createOverlay(core.hosts, h('h1'), ['h1', 'h2'], {
+          name: 'so-fault',
+          attachable: true,
+          encrypted: false,
+          internal: false,
+          labels: {},
+        }),
         (err: Error) => /h1|10\.99\.0\.1/.test(err.message) && !/\n/.test(err.message),
       );
     } finally {
@@ -94,7 +107,10 @@ describe('faults and load', () => {
       const h3node = s.nodes.find((n) => n.hostname === 'h3')!;
       assert.equal(h3node.managerStatus, 'unreachable', JSON.stringify(h3node));
       assert.deepEqual([s.quorum!.faultTolerance, s.quorum!.remainingTolerance], [1, 0]);
-      assert.ok(s.quorum!.warnings.some((w) => /unreachable/i.test(w)), s.quorum!.warnings.join(' | '));
+      assert.ok(
+        s.quorum!.warnings.some((w) => /unreachable/i.test(w)),
+        s.quorum!.warnings.join(' | '),
+      );
       ctl('h2', 'stop-dockerd');
       try {
         const deadline2 = Date.now() + 60_000;
@@ -109,7 +125,11 @@ describe('faults and load', () => {
           await new Promise((r) => setTimeout(r, 1000));
         }
         const lost = view.swarms[0]!;
-        assert.match(lost.error ?? '', /^The swarm has lost quorum: 1 of 3 managers are reachable and 2 are needed\. Nodes cannot join, be promoted or changed, and networks and services cannot be created/, JSON.stringify(lost));
+        assert.match(
+          lost.error ?? '',
+          /^The swarm has lost quorum: 1 of 3 managers are reachable and 2 are needed\. Nodes cannot join, be promoted or changed, and networks and services cannot be created/,
+          JSON.stringify(lost),
+        );
         assert.equal(lost.via, undefined);
         assert.deepEqual(Object.values(lost.hostOfNode), ['h1']);
         assert.equal(view.swarms.length, 1, 'h1 is not also listed as an orphan');
@@ -151,16 +171,25 @@ describe('faults and load', () => {
     }
     const took = Date.now() - t;
     assert.ok(took < 60_000, `the run took ${took} ms`);
-    const bad = result.cells.filter((c) => !c.byIp.ok).map((c) => `${c.from}>${c.to}`).sort();
+    const bad = result.cells
+      .filter((c) => !c.byIp.ok)
+      .map((c) => `${c.from}>${c.to}`)
+      .sort();
     assert.deepEqual(bad, ['h2>h3', 'h3>h2']);
-    assert.ok(result.diagnoses.some((d) => /2 pair\(s\) cannot reach each other/.test(d)), result.diagnoses.join(' | '));
+    assert.ok(
+      result.diagnoses.some((d) => /2 pair\(s\) cannot reach each other/.test(d)),
+      result.diagnoses.join(' | '),
+    );
     assert.equal(await probesLeft(core, names), 0);
   });
 
   test('load: 20 refreshes beside a matrix, then 100 rapid calls per host; channels stay bounded, memory does not grow, nothing unhandled', async () => {
     const t0 = Date.now();
     const refreshes = Array.from({ length: 20 }, async () => swarmOverview(core.hosts, await statuses()));
-    const [matrix, ...views] = await Promise.all([runMatrix(core.hosts, { network: 'so-cut', via: 'h1', hosts: names, image: IMAGE, logger: core.logger }), ...refreshes]);
+    const [matrix, ...views] = await Promise.all([
+      runMatrix(core.hosts, { network: 'so-cut', via: 'h1', hosts: names, image: IMAGE, logger: core.logger }),
+      ...refreshes,
+    ]);
     assert.equal(matrix.ok, true, matrix.diagnoses.join(' | '));
     assert.ok(views.every((v) => v.swarms.length === 1 && v.swarms[0]!.nodes.length === 3));
     console.log(`load: matrix beside 20 refreshes in ${Date.now() - t0} ms (${JSON.stringify(matrix.timings)})`);
@@ -191,7 +220,9 @@ describe('faults and load', () => {
     assert.ok(burstsMs < 30_000, `1500 calls took ${burstsMs} ms`);
     gc?.();
     const grownMb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
-    console.log(`load: 1500 calls on 3 hosts, peak ${peak} channels open on one host, heap ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB`);
+    console.log(
+      `load: 1500 calls on 3 hosts, peak ${peak} channels open on one host, heap ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB`,
+    );
     assert.ok(peak <= 32 + 8, `peak ${peak} channels`);
     assert.ok(grownMb < 20, `heap grew ${grownMb.toFixed(1)} MB over 1500 calls`);
     assert.deepEqual(unhandled, []);

@@ -38,7 +38,11 @@ describe('connectivity matrix', () => {
   test('3 hosts all green by name, by IP and with large packets; cells stream; nothing left behind', async () => {
     const streamed: string[] = [];
     const r = await run({ onCell: (c) => streamed.push(`${c.from}>${c.to}`) });
-    assert.equal(r.ok, true, JSON.stringify(r.cells.filter((c) => !c.ok).map((c) => [c.from, c.to, c.diagnosis, c.byName.raw, c.byIp.raw])));
+    assert.equal(
+      r.ok,
+      true,
+      JSON.stringify(r.cells.filter((c) => !c.ok).map((c) => [c.from, c.to, c.diagnosis, c.byName.raw, c.byIp.raw])),
+    );
     assert.equal(r.cells.length, 9);
     assert.equal(streamed.length, 9);
     for (const c of r.cells) {
@@ -65,7 +69,12 @@ describe('connectivity matrix', () => {
     const args = [...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE];
     const json = runCliProcess([...args, '--json']);
     assert.equal(json.code, 0, json.stderr);
-    const doc = JSON.parse(json.stdout) as { network: string; hosts: string[]; ok: boolean; cells: Array<{ from: string; to: string; ok: boolean }> };
+    const doc = JSON.parse(json.stdout) as {
+      network: string;
+      hosts: string[];
+      ok: boolean;
+      cells: Array<{ from: string; to: string; ok: boolean }>;
+    };
     assert.deepEqual([doc.network, doc.hosts, doc.ok, doc.cells.length], ['so-matrix', names, true, 9]);
     const table = runCliProcess([...args, '--nodes', 'h1,h2']);
     assert.equal(table.code, 0, table.stderr);
@@ -79,8 +88,12 @@ describe('connectivity matrix', () => {
     try {
       const r = await run();
       assert.equal(r.ok, false);
-      for (const c of r.cells) assert.equal(c.byIp.ok, c.from === c.to || (c.from !== 'h3' && c.to !== 'h3'), `${c.from}>${c.to}: ${c.byIp.raw}`);
-      assert.ok(r.diagnoses.some((d) => /Every overlay pair to and from h3 fails .*4789\/udp/.test(d)), r.diagnoses.join('\n'));
+      for (const c of r.cells)
+        assert.equal(c.byIp.ok, c.from === c.to || (c.from !== 'h3' && c.to !== 'h3'), `${c.from}>${c.to}: ${c.byIp.raw}`);
+      assert.ok(
+        r.diagnoses.some((d) => /Every overlay pair to and from h3 fails .*4789\/udp/.test(d)),
+        r.diagnoses.join('\n'),
+      );
       const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--image', IMAGE]);
       assert.equal(cli.code, 1);
       assert.match(cli.stdout, /Diagnosis:\n- Every overlay pair to and from h3/);
@@ -110,16 +123,39 @@ describe('connectivity matrix', () => {
   test('a missing probe image is one clear sentence, and the run still cleans up', async () => {
     const r = await run({ image: 'swarm-overlay/absent:1', hosts: ['h2'] });
     assert.equal(r.problems.length, 1);
-    assert.match(r.problems[0]!.reason, /^The probe image swarm-overlay\/absent:1 is not on h2 and cannot be pulled \(.*\); set swarmOverlay\.probeImage/);
+    assert.match(
+      r.problems[0]!.reason,
+      /^The probe image swarm-overlay\/absent:1 is not on h2 and cannot be pulled \(.*\); set swarmOverlay\.probeImage/,
+    );
     assert.equal(await probes(), 0);
-    const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-matrix', '--via', 'h1', '--nodes', 'h2', '--image', 'swarm-overlay/absent:1']);
+    const cli = runCliProcess([
+      ...labCliArgs(L),
+      'matrix',
+      'so-matrix',
+      '--via',
+      'h1',
+      '--nodes',
+      'h2',
+      '--image',
+      'swarm-overlay/absent:1',
+    ]);
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /No probe could start: h2: The probe image/);
   });
 
   test('a non-attachable overlay is refused with the offer, then checked on a temporary attachable copy that is removed afterwards', async () => {
-    await createOverlay(core.hosts, h('h1'), names, { name: 'so-sealed', attachable: false, encrypted: false, internal: false, mtu: 1400, labels: {} });
-    await assert.rejects(run({ network: 'so-sealed' }), /^Refused: The overlay "so-sealed" is not attachable, so test containers cannot join it: check a temporary attachable copy/);
+    await createOverlay(core.hosts, h('h1'), names, {
+      name: 'so-sealed',
+      attachable: false,
+      encrypted: false,
+      internal: false,
+      mtu: 1400,
+      labels: {},
+    });
+    await assert.rejects(
+      run({ network: 'so-sealed' }),
+      /^Refused: The overlay "so-sealed" is not attachable, so test containers cannot join it: check a temporary attachable copy/,
+    );
     const r = await run({ network: 'so-sealed', temporaryCopy: true });
     assert.equal(r.ok, true, r.diagnoses.join(' | '));
     assert.equal(r.network, 'so-sealed');
@@ -129,12 +165,19 @@ describe('connectivity matrix', () => {
     // A swarm network's removal is accepted at once and finished by the manager a moment later.
     let left: Array<{ Name: string }> = [];
     for (let i = 0; i < 20; i++) {
-      left = (await h('h1').call('list', (d) => d.listNetworks()));
+      left = await h('h1').call('list', (d) => d.listNetworks());
       if (!left.some((n) => n.Name.startsWith('so-check-'))) break;
       await new Promise((res) => setTimeout(res, 500));
     }
-    assert.deepEqual(left.filter((n) => n.Name.startsWith('so-check-')).map((n) => n.Name), [], 'the temporary copy is gone');
-    assert.ok(left.some((n) => n.Name === 'so-sealed'), 'the network itself is untouched');
+    assert.deepEqual(
+      left.filter((n) => n.Name.startsWith('so-check-')).map((n) => n.Name),
+      [],
+      'the temporary copy is gone',
+    );
+    assert.ok(
+      left.some((n) => n.Name === 'so-sealed'),
+      'the network itself is untouched',
+    );
     const cli = runCliProcess([...labCliArgs(L), 'matrix', 'so-sealed', '--via', 'h1', '--image', IMAGE, '--temporary', '--json']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.match((JSON.parse(cli.stdout) as { testedOn: string }).testedOn, /^so-check-/);
@@ -168,9 +211,18 @@ describe('connectivity matrix', () => {
       // h3's dockerd shuts down varies here: a brief loss between h1 and h2 has been seen.)
       const h1h2 = r.cells.filter((c) => c.from !== 'h3' && c.to !== 'h3');
       assert.equal(h1h2.length, 4);
-      assert.ok(h1h2.every((c) => c.byIp.sent > 0), `pairs without h3 were measured: ${JSON.stringify(h1h2.map((c) => c.byIp.raw))}`);
-      assert.deepEqual(r.problems.filter((p) => p.host !== 'h3'), []);
-      assert.ok(r.cells.filter((c) => c.from === 'h3' || c.to === 'h3').some((c) => !c.ok), 'h3 fails');
+      assert.ok(
+        h1h2.every((c) => c.byIp.sent > 0),
+        `pairs without h3 were measured: ${JSON.stringify(h1h2.map((c) => c.byIp.raw))}`,
+      );
+      assert.deepEqual(
+        r.problems.filter((p) => p.host !== 'h3'),
+        [],
+      );
+      assert.ok(
+        r.cells.filter((c) => c.from === 'h3' || c.to === 'h3').some((c) => !c.ok),
+        'h3 fails',
+      );
     } finally {
       execFileSync(ctl, ['h3', 'start-dockerd'], { stdio: 'ignore', timeout: 60_000 });
     }

@@ -31,8 +31,13 @@ describe('overlay networks', () => {
   });
   after(async () => {
     for (const n of names) {
-      const containers = (await h(n).call('list', (d) => d.listContainers({ all: true, filters: { label: ['swarm-overlay.test=networks'] } })).catch(() => [])) as Array<{ Id: string }>;
-      for (const c of containers) await h(n).call('rm', (d) => d.getContainer(c.Id).remove({ force: true })).catch(() => undefined);
+      const containers = (await h(n)
+        .call('list', (d) => d.listContainers({ all: true, filters: { label: ['swarm-overlay.test=networks'] } }))
+        .catch(() => [])) as Array<{ Id: string }>;
+      for (const c of containers)
+        await h(n)
+          .call('rm', (d) => d.getContainer(c.Id).remove({ force: true }))
+          .catch(() => undefined);
     }
     await leaveSwarms(core, names);
     core.dispose();
@@ -50,7 +55,9 @@ describe('overlay networks', () => {
       mtu: 1400,
       labels: { team: 'net', 'com.example.tier': 'web' },
     });
-    const raw = (await h('h1').call('inspect', (d) => d.getNetwork('so-full').inspect())) as NetworkAnswer & { Labels: Record<string, string> };
+    const raw = (await h('h1').call('inspect', (d) => d.getNetwork('so-full').inspect())) as NetworkAnswer & {
+      Labels: Record<string, string>;
+    };
     assert.equal(raw.Driver, 'overlay');
     assert.equal(raw.Scope, 'swarm');
     assert.equal(raw.Attachable, true);
@@ -108,13 +115,19 @@ describe('overlay networks', () => {
       ),
     );
     const members = await networkMembers(core.hosts, names, 'so-members');
-    assert.deepEqual(members.map((m) => [m.host, m.container]), [
-      ['h1', 'so-member-h1'],
-      ['h2', 'so-member-h2'],
-      ['h3', 'so-member-h3'],
-    ]);
+    assert.deepEqual(
+      members.map((m) => [m.host, m.container]),
+      [
+        ['h1', 'so-member-h1'],
+        ['h2', 'so-member-h2'],
+        ['h3', 'so-member-h3'],
+      ],
+    );
     for (const m of members) assert.match(m.address, /^10\.51\.0\.\d+$/);
-    await assert.rejects(removeOverlay(core.hosts, h('h1'), names, 'so-members'), /"so-members" is in use by so-member-h1 on h1, so-member-h2 on h2, so-member-h3 on h3: remove or disconnect them first\./);
+    await assert.rejects(
+      removeOverlay(core.hosts, h('h1'), names, 'so-members'),
+      /"so-members" is in use by so-member-h1 on h1, so-member-h2 on h2, so-member-h3 on h3: remove or disconnect them first\./,
+    );
     assert.ok((await listNetworks(h('h1'))).some((n) => n.name === 'so-members'));
     for (const n of names) await h(n).call('rm', (d) => d.getContainer(`so-member-${n}`).remove({ force: true }));
     await removeOverlay(core.hosts, h('h1'), names, 'so-members');
@@ -126,16 +139,28 @@ describe('overlay networks', () => {
 
   test('ports: 2377 and 7946 between the swarm hosts, and a blocked one is named', async () => {
     const members = await swarmHosts(core.hosts, h('h1'));
-    assert.deepEqual(members.map((m) => m.name), names);
+    assert.deepEqual(
+      members.map((m) => m.name),
+      names,
+    );
     const checks = await checkPorts(core.hosts, members);
     assert.equal(checks.length, 8, '2377 to the one manager from two hosts, 7946 for all six pairs');
-    assert.ok(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+    assert.ok(
+      checks.every((c) => c.ok),
+      JSON.stringify(checks.filter((c) => !c.ok)),
+    );
     labExec('h3', ['iptables', '-I', 'OUTPUT', '-p', 'tcp', '--dport', '7946', '-j', 'REJECT']);
     try {
       const r = cli('--json', 'ports', '--via', 'h1');
       assert.equal(r.code, 1);
-      const doc = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ from: string; to: string; port: number; ok: boolean; reason?: string }> };
-      const failed = doc.checks.filter((c) => !c.ok).map((c) => `${c.from}>${c.to}:${c.port}`).sort();
+      const doc = JSON.parse(r.stdout) as {
+        ok: boolean;
+        checks: Array<{ from: string; to: string; port: number; ok: boolean; reason?: string }>;
+      };
+      const failed = doc.checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.from}>${c.to}:${c.port}`)
+        .sort();
       assert.deepEqual(failed, ['h3>h1:7946', 'h3>h2:7946']);
     } finally {
       labExec('h3', ['iptables', '-D', 'OUTPUT', '-p', 'tcp', '--dport', '7946', '-j', 'REJECT']);

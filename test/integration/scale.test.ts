@@ -49,7 +49,10 @@ describe('load at six hosts', () => {
     const statuses = () => Promise.all(SIX.map((n) => hostStatus(h(n))));
     const storm = () => {
       const refreshes = Array.from({ length: 20 }, async () => swarmOverview(core.hosts, await statuses()));
-      return Promise.all([runMatrix(core.hosts, { network: 'so-scale', via: 'h1', hosts: SIX, image: IMAGE, logger: core.logger }), ...refreshes]);
+      return Promise.all([
+        runMatrix(core.hosts, { network: 'so-scale', via: 'h1', hosts: SIX, image: IMAGE, logger: core.logger }),
+        ...refreshes,
+      ]);
     };
     const t0 = Date.now();
     let [matrix, ...views] = await storm();
@@ -97,7 +100,9 @@ describe('load at six hosts', () => {
     const ms = Date.now() - t1;
     gc();
     const grownMb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
-    console.log(`scale: 3 bursts of 600 calls (100 per host, 6 hosts) in ${ms} ms, peak ${peak} channels on one host, heap ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB`);
+    console.log(
+      `scale: 3 bursts of 600 calls (100 per host, 6 hosts) in ${ms} ms, peak ${peak} channels on one host, heap ${grownMb >= 0 ? '+' : ''}${grownMb.toFixed(1)} MB`,
+    );
     assert.ok(peak <= 32 + 8, `peak ${peak} channels`);
     assert.ok(grownMb < 20, `heap grew ${grownMb.toFixed(1)} MB over 1800 calls`);
     assert.ok(ms < 60_000, `1800 calls took ${ms} ms`);

@@ -20,20 +20,30 @@ describe('swarm from the core and the CLI', () => {
   const lines: string[] = [];
   const h = (name: string) => core.hosts.get(name);
   const states = async () => (await core.hosts.statusAll()).map((s) => s.swarm.state);
-  const byHost = async (via = 'h1') => Object.fromEntries((await listNodes(h(via))).map((n) => [n.hostname, n])) as Record<string, SwarmNode>;
+  const byHost = async (via = 'h1') =>
+    Object.fromEntries((await listNodes(h(via))).map((n) => [n.hostname, n])) as Record<string, SwarmNode>;
 
   before(async () => {
     core = labCore({}, lines);
     // Start from no swarm whatever an earlier run left.
-    for (const name of ['h3', 'h2', 'h1']) await h(name).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    for (const name of ['h3', 'h2', 'h1'])
+      await h(name)
+        .call('leave', (d) => d.swarmLeave({ force: true }))
+        .catch(() => undefined);
   });
   after(async () => {
-    for (const name of ['h3', 'h2', 'h1']) await h(name).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+    for (const name of ['h3', 'h2', 'h1'])
+      await h(name)
+        .call('leave', (d) => d.swarmLeave({ force: true }))
+        .catch(() => undefined);
     core.dispose();
   });
 
   test('init refuses an address the host does not have, then works on its own address', async () => {
-    await assert.rejects(initSwarm(h('h1'), { advertiseAddr: '10.99.0.9' }), /^Refused: 10\.99\.0\.9 is not an address of h1 \(it has 10\.99\.0\.1 on eth0, 172\.30\.1\.1 on docker0[^)]*\)\.$/);
+    await assert.rejects(
+      initSwarm(h('h1'), { advertiseAddr: '10.99.0.9' }),
+      /^Refused: 10\.99\.0\.9 is not an address of h1 \(it has 10\.99\.0\.1 on eth0, 172\.30\.1\.1 on docker0[^)]*\)\.$/,
+    );
     await assert.rejects(initSwarm(h('h1'), { advertiseAddr: '10.99.0.1', defaultAddrPool: ['10.20.0.0/33'] }), /not a CIDR/);
     assert.deepEqual(await states(), ['inactive', 'inactive', 'inactive'], 'refusals changed nothing');
     const nodeId = await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
@@ -44,7 +54,10 @@ describe('swarm from the core and the CLI', () => {
   test('join h2 as worker; a second join of h2 is refused clearly', async () => {
     const plan = await joinSwarm(h('h2'), h('h1'), 'worker', core.redactor);
     assert.deepEqual(plan, { managerAddr: '10.99.0.1', advertiseAddr: '10.99.0.2' });
-    await assert.rejects(joinSwarm(h('h2'), h('h1'), 'worker', core.redactor), /^Refused: h2 is already in a swarm \(active, as worker, node [a-z0-9]{12}\); it must leave that swarm first\.$/);
+    await assert.rejects(
+      joinSwarm(h('h2'), h('h1'), 'worker', core.redactor),
+      /^Refused: h2 is already in a swarm \(active, as worker, node [a-z0-9]{12}\); it must leave that swarm first\.$/,
+    );
   });
 
   test('with 2377/tcp blocked from h3, the join is refused before anything is attempted', async () => {
@@ -127,7 +140,10 @@ describe('swarm from the core and the CLI', () => {
 
   test('demote of the last manager is refused; a manager leave needs force', async () => {
     await changeNode(h('h1'), 'h3', { kind: 'role', role: 'worker' });
-    await assert.rejects(changeNode(h('h1'), 'h1', { kind: 'role', role: 'worker' }), /^Refused: h1 is the last manager: demoting it would leave the swarm without one\.$/);
+    await assert.rejects(
+      changeNode(h('h1'), 'h1', { kind: 'role', role: 'worker' }),
+      /^Refused: h1 is the last manager: demoting it would leave the swarm without one\.$/,
+    );
     const refused = cli('node', 'demote', 'h1', '--via', 'h1');
     assert.equal(refused.code, 1);
     await assert.rejects(leaveSwarm(h('h1'), false), /h1 is a manager: .* It is the last manager: .* Use force to leave anyway\./);

@@ -19,7 +19,10 @@ describe('hosts over the pooled SSH transport', () => {
     const core = labCore();
     after(() => core.dispose());
     const statuses = await core.hosts.statusAll();
-    assert.deepEqual(statuses.map((s) => s.name), ['h1', 'h2', 'h3']);
+    assert.deepEqual(
+      statuses.map((s) => s.name),
+      ['h1', 'h2', 'h3'],
+    );
     for (const s of statuses) {
       assert.equal(s.reachable, true, `${s.name}: ${s.error}`);
       assert.match(s.engineVersion, /^\d+\.\d+\.\d+/);
@@ -29,11 +32,14 @@ describe('hosts over the pooled SSH transport', () => {
     const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, '--json', 'hosts']);
     assert.equal(cli.code, 0, cli.stderr);
     const doc = JSON.parse(cli.stdout) as Array<{ name: string; reachable: boolean; engineVersion: string; swarm: { state: string } }>;
-    assert.deepEqual(doc.map((d) => [d.name, d.reachable, d.swarm.state]), [
-      ['h1', true, 'inactive'],
-      ['h2', true, 'inactive'],
-      ['h3', true, 'inactive'],
-    ]);
+    assert.deepEqual(
+      doc.map((d) => [d.name, d.reachable, d.swarm.state]),
+      [
+        ['h1', true, 'inactive'],
+        ['h2', true, 'inactive'],
+        ['h3', true, 'inactive'],
+      ],
+    );
     assert.equal(doc[0]!.engineVersion, statuses[0]!.engineVersion);
     const table = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, 'hosts']);
     assert.equal(table.code, 0);
@@ -77,7 +83,10 @@ describe('hosts over the pooled SSH transport', () => {
     assert.equal(byName.h1!.reachable, true);
     assert.equal(byName.h2!.reachable, true);
     assert.equal(byName.h3!.reachable, false);
-    assert.match(byName.h3!.error!, /^The host key of 10\.99\.0\.3 has changed \(now SHA256:[A-Za-z0-9+/]{43}, .* has another\): not connecting\./);
+    assert.match(
+      byName.h3!.error!,
+      /^The host key of 10\.99\.0\.3 has changed \(now SHA256:[A-Za-z0-9+/]{43}, .* has another\): not connecting\./,
+    );
     assert.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 3, 'known_hosts is left as it was');
     const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', file, '--ssh-config', L.sshConfig, 'hosts']);
     assert.equal(cli.code, 1);
@@ -91,7 +100,10 @@ describe('hosts over the pooled SSH transport', () => {
     const refused = runCliProcess(args);
     assert.equal(refused.code, 1);
     const doc = JSON.parse(refused.stdout) as Array<{ name: string; reachable: boolean; error?: string }>;
-    assert.match(doc[1]!.error!, /^The host key of 10\.99\.0\.2 \(ssh-ed25519 SHA256:.*\) is not in .*known_hosts_partial, and it was not accepted\./);
+    assert.match(
+      doc[1]!.error!,
+      /^The host key of 10\.99\.0\.2 \(ssh-ed25519 SHA256:.*\) is not in .*known_hosts_partial, and it was not accepted\./,
+    );
     assert.equal(doc[0]!.reachable && doc[2]!.reachable, true);
     const accepted = runCliProcess(['--accept-new-host-keys', ...args]);
     assert.equal(accepted.code, 0, accepted.stdout);
@@ -163,7 +175,11 @@ describe('hosts over the pooled SSH transport', () => {
   test('ProxyJump: a host reached through another host', async () => {
     const cfg = path.join(tmp, 'ssh_config_jump');
     copyFileSync(L.sshConfig, cfg);
-    writeFileSync(cfg, `Host h3-via-h1\n  HostName 10.99.0.3\n  User root\n  IdentityFile ${L.identity}\n  ProxyJump h1\n\n` + readFileSync(L.sshConfig, 'utf8'));
+    writeFileSync(
+      cfg,
+      `Host h3-via-h1\n  HostName 10.99.0.3\n  User root\n  IdentityFile ${L.identity}\n  ProxyJump h1\n\n` +
+        readFileSync(L.sshConfig, 'utf8'),
+    );
     const core = labCore({ hosts: [{ name: 'far', host: 'h3-via-h1' }], sshConfigFile: cfg });
     after(() => core.dispose());
     const [far] = await core.hosts.statusAll();
@@ -245,7 +261,10 @@ describe('hosts over the pooled SSH transport', () => {
     execFileSync(ctl, ['h3', 'stop-dockerd'], { stdio: 'ignore', timeout: 60_000 });
     try {
       const statuses = await core.hosts.statusAll();
-      assert.deepEqual(statuses.map((s) => s.reachable), [true, true, false]);
+      assert.deepEqual(
+        statuses.map((s) => s.reachable),
+        [true, true, false],
+      );
       assert.equal(statuses[2]!.error, 'Docker is not answering on 10.99.0.3 (no socket at /var/run/docker.sock).');
     } finally {
       execFileSync(ctl, ['h3', 'start-dockerd'], { stdio: 'ignore', timeout: 60_000 });
@@ -254,4 +273,3 @@ describe('hosts over the pooled SSH transport', () => {
     assert.equal(h3!.reachable, true, h3!.error);
   });
 });
-

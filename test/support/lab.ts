@@ -45,10 +45,7 @@ export function labExecStatus(host: string, args: string[]): number {
 }
 
 /** A core over the lab, logging every line (trace level) into `lines`. */
-export function labCore(
-  overrides: Partial<CoreOptions> = {},
-  lines: string[] = [],
-): Core {
+export function labCore(overrides: Partial<CoreOptions> = {}, lines: string[] = []): Core {
   const l = lab();
   return createCore({
     hosts: l.hosts,
@@ -87,12 +84,21 @@ export function spawnCliProcess(args: string[]): ChildProcessByStdio<null, Reada
 /** Probe containers (by label) on the given hosts. */
 export async function probesLeft(core: Core, names: string[]): Promise<number> {
   const lists = await Promise.all(
-    names.map((n) => core.hosts.get(n).call('list probes', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<unknown[]>),
+    names.map(
+      (n) =>
+        core.hosts.get(n).call('list probes', (d) => d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } })) as Promise<
+          unknown[]
+        >,
+    ),
   );
   return lists.flat().length;
 }
 
 /** Every given host leaves its swarm (forced, last host first); errors (not in a swarm) are ignored. */
 export async function leaveSwarms(core: Core, names: string[]): Promise<void> {
-  for (const n of [...names].reverse()) await core.hosts.get(n).call('leave', (d) => d.swarmLeave({ force: true })).catch(() => undefined);
+  for (const n of [...names].reverse())
+    await core.hosts
+      .get(n)
+      .call('leave', (d) => d.swarmLeave({ force: true }))
+      .catch(() => undefined);
 }

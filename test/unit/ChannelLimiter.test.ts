@@ -21,7 +21,10 @@ test('never more than max at once; waiters served in order', async () => {
     }),
   );
   assert.equal(peak, 3);
-  assert.deepEqual(order, [...order].sort((a, b) => a - b));
+  assert.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+  );
   assert.equal(limiter.inUse, 0);
 });
 

@@ -158,7 +158,7 @@ describe('arguments', () => {
     await usageError(['node', 'label', 'h2', '--via', 'h1'], 'Give --add k=v or --rm k.', NODE_LABEL);
     await usageError(
       ['node', 'label', 'h2', '--via', 'h1', '--add', 'bad key=v'],
-      '"bad key" is not a label key: use letters, digits, \'.\', \'_\', \'/\' or \'-\'.',
+      "\"bad key\" is not a label key: use letters, digits, '.', '_', '/' or '-'.",
       NODE_LABEL,
     );
   });
@@ -267,10 +267,10 @@ describe('deprecated --hosts', () => {
     assert.deepEqual(empty.stderr.split('\n').slice(0, 2), [NODES_NOTICE, 'swarm-overlay: No host to probe.']);
     const both = await cli(['--hosts-file', hostsFile, 'matrix', 'net', '--via', 'h1', '--hosts', 'h1', '--nodes', 'h2']);
     assert.equal(both.code, 2);
-    assert.deepEqual(
-      both.stderr.split('\n').slice(0, 2),
-      [NODES_NOTICE, 'swarm-overlay: Give --nodes h1,h2,... only (--hosts is its deprecated name).'],
-    );
+    assert.deepEqual(both.stderr.split('\n').slice(0, 2), [
+      NODES_NOTICE,
+      'swarm-overlay: Give --nodes h1,h2,... only (--hosts is its deprecated name).',
+    ]);
   });
 });
 

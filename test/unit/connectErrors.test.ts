@@ -5,8 +5,15 @@ import { ChannelError, HostKeyMismatch, type SwarmOverlayError } from '../../src
 import { authFailed, describeEndpoint, translateConnectError } from '../../src/core/ssh/connectErrors';
 import type { SshEndpoint } from '../../src/core/ssh/sshConfig';
 
-const hop = (hostName: string): SshEndpoint =>
-  ({ alias: hostName, hostName, port: 22, user: 'ops', identityFiles: [], explicitIdentity: false, jumps: [] });
+const hop = (hostName: string): SshEndpoint => ({
+  alias: hostName,
+  hostName,
+  port: 22,
+  user: 'ops',
+  identityFiles: [],
+  explicitIdentity: false,
+  jumps: [],
+});
 const direct: SshEndpoint = { ...hop('10.99.0.2'), user: 'alice' };
 const viaJumps: SshEndpoint = { ...direct, port: 2222, jumps: [hop('bastion'), hop('inner')] };
 

@@ -10,10 +10,14 @@ import { statusFromInfo, unreachableStatus } from '../../src/core/hosts/hostStat
 import { HostUnreachable } from '../../src/core/errors';
 
 test('statusFromInfo reads the engine version and swarm membership', () => {
-  const s = statusFromInfo('h1', {
-    ServerVersion: '20.10.24',
-    Swarm: { LocalNodeState: 'active', NodeID: 'abc', ControlAvailable: true, Cluster: { ID: 'c1' } },
-  }, '1.41');
+  const s = statusFromInfo(
+    'h1',
+    {
+      ServerVersion: '20.10.24',
+      Swarm: { LocalNodeState: 'active', NodeID: 'abc', ControlAvailable: true, Cluster: { ID: 'c1' } },
+    },
+    '1.41',
+  );
   assert.deepEqual(s.swarm, { state: 'active', nodeId: 'abc', isManager: true, clusterId: 'c1' });
   assert.equal(s.engineVersion, '20.10.24');
   const odd = statusFromInfo('h2', { Swarm: { LocalNodeState: 'weird' } });
@@ -22,10 +26,20 @@ test('statusFromInfo reads the engine version and swarm membership', () => {
   assert.equal(statusFromInfo('h3', {}).swarm.clusterId, undefined);
   // A manager's Raft members (what tells a leaderless swarm's managers together), sorted, once each.
   const lost = statusFromInfo('h4', {
-    Swarm: { LocalNodeState: 'active', NodeID: 'm1', ControlAvailable: true, Cluster: null, RemoteManagers: [{ NodeID: 'm3' }, { NodeID: 'm1' }, { NodeID: 'm3' }, { Addr: 'x' }, null] },
+    Swarm: {
+      LocalNodeState: 'active',
+      NodeID: 'm1',
+      ControlAvailable: true,
+      Cluster: null,
+      RemoteManagers: [{ NodeID: 'm3' }, { NodeID: 'm1' }, { NodeID: 'm3' }, { Addr: 'x' }, null],
+    },
   });
   assert.deepEqual(lost.swarm, { state: 'active', nodeId: 'm1', isManager: true, clusterId: undefined, managerIds: ['m1', 'm3'] });
-  assert.equal(statusFromInfo('h5', { Swarm: { LocalNodeState: 'active', ControlAvailable: false, RemoteManagers: [{ NodeID: 'm1' }] } }).swarm.managerIds, undefined);
+  assert.equal(
+    statusFromInfo('h5', { Swarm: { LocalNodeState: 'active', ControlAvailable: false, RemoteManagers: [{ NodeID: 'm1' }] } }).swarm
+      .managerIds,
+    undefined,
+  );
 });
 
 test('JSON entries carry error only when unreachable', () => {
@@ -42,7 +56,16 @@ test('JSON entries carry error only when unreachable', () => {
 });
 
 test('formatTable pads columns', () => {
-  assert.equal(formatTable(['A', 'LONG'], [['xyz', '1'], ['', '22']]), 'A    LONG\nxyz  1\n     22\n');
+  assert.equal(
+    formatTable(
+      ['A', 'LONG'],
+      [
+        ['xyz', '1'],
+        ['', '22'],
+      ],
+    ),
+    'A    LONG\nxyz  1\n     22\n',
+  );
 });
 
 test('docker contexts with ssh:// endpoints are offered, others are not', async () => {

@@ -22,10 +22,42 @@ import { findNode, listNodes, sortNodes } from '../../src/core/swarm/nodes';
 import { maskToken } from '../../src/core/swarm/swarmActions';
 import { parseWebviewMessage } from '../../src/shared/protocol';
 
-const SHELL_META = [';', '&', '|', '$', '`', '(', ')', '<', '>', "'", '"', '\\', '*', '?', '[', ']', '{', '}', '~', '#', '!', '=', '%', ' ', '\t', '\n', '\r', '\0'];
+const SHELL_META = [
+  ';',
+  '&',
+  '|',
+  '$',
+  '`',
+  '(',
+  ')',
+  '<',
+  '>',
+  "'",
+  '"',
+  '\\',
+  '*',
+  '?',
+  '[',
+  ']',
+  '{',
+  '}',
+  '~',
+  '#',
+  '!',
+  '=',
+  '%',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Strings dense in shell metacharacters, which uniform random strings rarely are. */
-const hostile = fc.string({ unit: fc.constantFrom(...SHELL_META, '-', 'a', 'Z', '0', '.', '_', ':', '@', ',', 'é', '\u2028'), maxLength: 24 });
+const hostile = fc.string({
+  unit: fc.constantFrom(...SHELL_META, '-', 'a', 'Z', '0', '.', '_', ':', '@', ',', 'é', '\u2028'),
+  maxLength: 24,
+});
 const anyText = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), hostile);
 // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -60,7 +92,12 @@ const hostLike = fc.oneof(
   hostile,
   fc.anything(),
 );
-const nameLike = fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,10}$/), fc.constantFrom('', '-x', '.x', 'a'.repeat(64), 'a\nb', '__proto__', 'constructor'), hostile, fc.anything());
+const nameLike = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,10}$/),
+  fc.constantFrom('', '-x', '.x', 'a'.repeat(64), 'a\nb', '__proto__', 'constructor'),
+  hostile,
+  fc.anything(),
+);
 const hostEntry = fc.record(
   {
     name: nameLike,
@@ -112,7 +149,10 @@ test('property: parseHosts gives a valid host list or one ConfigError, never a T
         assert.match(h.name, NAME);
         assert.match(h.host, /^[A-Za-z0-9_.:%[\]-]{1,253}$/);
         assert.ok(!h.host.startsWith('-'));
-        assert.ok(![';', '&', '|', '$', '`', '(', ')', '<', '>', "'", '"', '\\', ' ', '\n', '*', '?', '!'].some((c) => h.host.includes(c)), h.host);
+        assert.ok(
+          ![';', '&', '|', '$', '`', '(', ')', '<', '>', "'", '"', '\\', ' ', '\n', '*', '?', '!'].some((c) => h.host.includes(c)),
+          h.host,
+        );
         if (h.port !== undefined) assert.ok(Number.isInteger(h.port) && h.port >= 1 && h.port <= 65535);
         if (h.user !== undefined) assert.match(h.user, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$/);
         if (h.dockerSocket !== undefined) assert.ok(h.dockerSocket.startsWith('/'));
@@ -140,14 +180,52 @@ test('property: hostProblems never throws and each problem is one line ending in
 
 // Never read: Include lines are left out below, and ~ only expands to it.
 const home = join(tmpdir(), 'hostile-input-no-such-home');
-const sshKeyword = fc.constantFrom('Host', 'HostName', 'User', 'Port', 'IdentityFile', 'ProxyJump', 'Match', 'host', 'PORT', 'Hostname', '=', '');
-const sshValue = fc.oneof(fc.constantFrom('*', 'h1', '"h1', 'h1"', '"a b"', '0', '65536', '-1', 'abc', 'none', 'h1,h2', '@', 'u@', 'u@h:99999', '%h.%p', '~', 'all', 'host h1', 'user'), hostile);
+const sshKeyword = fc.constantFrom(
+  'Host',
+  'HostName',
+  'User',
+  'Port',
+  'IdentityFile',
+  'ProxyJump',
+  'Match',
+  'host',
+  'PORT',
+  'Hostname',
+  '=',
+  '',
+);
+const sshValue = fc.oneof(
+  fc.constantFrom(
+    '*',
+    'h1',
+    '"h1',
+    'h1"',
+    '"a b"',
+    '0',
+    '65536',
+    '-1',
+    'abc',
+    'none',
+    'h1,h2',
+    '@',
+    'u@',
+    'u@h:99999',
+    '%h.%p',
+    '~',
+    'all',
+    'host h1',
+    'user',
+  ),
+  hostile,
+);
 const sshLine = fc.oneof(
   fc.tuple(fc.constantFrom('', '  ', '\t'), sshKeyword, fc.constantFrom(' ', '=', ' = ', '\t'), sshValue).map((parts) => parts.join('')),
   anyText,
 );
 // No Include (it reads files), no Match exec (it runs a shell), no canonicalisation (it runs nslookup).
-const sshConfigText = fc.array(sshLine, { maxLength: 8 }).map((lines) => lines.filter((l) => !/include|exec|canonical/i.test(l)).join('\n'));
+const sshConfigText = fc
+  .array(sshLine, { maxLength: 8 })
+  .map((lines) => lines.filter((l) => !/include|exec|canonical/i.test(l)).join('\n'));
 
 test('property: any ssh config text resolves or fails with a ConfigError', () => {
   fc.assert(
@@ -170,7 +248,12 @@ test('property: any ssh config text resolves or fails with a ConfigError', () =>
 });
 
 test('property: parseUserHostPort gives a host and an in-range port, or a ConfigError', () => {
-  const spec = fc.oneof(anyText, fc.tuple(fc.option(anyText), anyText, fc.option(fc.oneof(fc.nat(), fc.integer(), anyText))).map(([u, h, p]) => `${u === null ? '' : `${u}@`}${h}${p === null ? '' : `:${p}`}`));
+  const spec = fc.oneof(
+    anyText,
+    fc
+      .tuple(fc.option(anyText), anyText, fc.option(fc.oneof(fc.nat(), fc.integer(), anyText)))
+      .map(([u, h, p]) => `${u === null ? '' : `${u}@`}${h}${p === null ? '' : `:${p}`}`),
+  );
   fc.assert(
     fc.property(spec, (s) => {
       const err = thrown(() => {
@@ -189,24 +272,39 @@ test('property: parseUserHostPort gives a host and an in-range port, or a Config
 
 const b64 = fc.base64String({ minLength: 4, maxLength: 64 });
 const knownHostsLineArb = fc.oneof(
-  fc.tuple(fc.constantFrom('', '@revoked ', '@cert-authority ', '@other '), hostile, fc.constantFrom(' ', '\t', '  '), fc.constantFrom('ssh-ed25519', 'x', ''), fc.constant(' '), fc.oneof(b64, hostile)).map((p) => p.join('')),
+  fc
+    .tuple(
+      fc.constantFrom('', '@revoked ', '@cert-authority ', '@other '),
+      hostile,
+      fc.constantFrom(' ', '\t', '  '),
+      fc.constantFrom('ssh-ed25519', 'x', ''),
+      fc.constant(' '),
+      fc.oneof(b64, hostile),
+    )
+    .map((p) => p.join('')),
   fc.tuple(fc.constant('|1|'), b64, fc.constant('|'), fc.oneof(b64, hostile), fc.constant(' ssh-ed25519 '), b64).map((p) => p.join('')),
   anyText,
 );
 
 test('property: any known_hosts text parses to well-formed lines and verifying never throws', () => {
   fc.assert(
-    fc.property(fc.array(knownHostsLineArb, { maxLength: 8 }), fc.oneof(fc.constantFrom('h1', '10.0.0.1'), fc.string({ maxLength: 12 })), fc.integer({ min: 1, max: 65535 }), fc.uint8Array({ maxLength: 48 }), (lines, host, port, key) => {
-      const parsed = parseKnownHosts(lines.join('\n'));
-      for (const l of parsed) {
-        assert.ok(l.hosts && l.keyType && !/\s/.test(l.hosts + l.keyType + l.key));
-        assert.match(l.key, /^[A-Za-z0-9+/]+=*$/);
-        assert.ok(l.marker === undefined || l.marker === 'revoked' || l.marker === 'cert-authority');
-      }
-      const verdict = new KnownHosts(parsed).verify(host, port, Buffer.from(key));
-      assert.ok(['match', 'mismatch', 'unknown', 'revoked'].includes(verdict.status));
-      if (verdict.status === 'mismatch') for (const fp of verdict.knownFingerprints) assert.match(fp, /^SHA256:[A-Za-z0-9+/]+$/);
-    }),
+    fc.property(
+      fc.array(knownHostsLineArb, { maxLength: 8 }),
+      fc.oneof(fc.constantFrom('h1', '10.0.0.1'), fc.string({ maxLength: 12 })),
+      fc.integer({ min: 1, max: 65535 }),
+      fc.uint8Array({ maxLength: 48 }),
+      (lines, host, port, key) => {
+        const parsed = parseKnownHosts(lines.join('\n'));
+        for (const l of parsed) {
+          assert.ok(l.hosts && l.keyType && !/\s/.test(l.hosts + l.keyType + l.key));
+          assert.match(l.key, /^[A-Za-z0-9+/]+=*$/);
+          assert.ok(l.marker === undefined || l.marker === 'revoked' || l.marker === 'cert-authority');
+        }
+        const verdict = new KnownHosts(parsed).verify(host, port, Buffer.from(key));
+        assert.ok(['match', 'mismatch', 'unknown', 'revoked'].includes(verdict.status));
+        if (verdict.status === 'mismatch') for (const fp of verdict.knownFingerprints) assert.match(fp, /^SHA256:[A-Za-z0-9+/]+$/);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -218,18 +316,30 @@ const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 test('property: a known_hosts entry without wildcards names exactly the hosts it lists, whatever characters they hold', () => {
   fc.assert(
-    fc.property(fc.array(literal, { minLength: 1, maxLength: 4 }), fc.oneof(literal, fc.string({ maxLength: 12 })), fc.nat(), (entries, other, pick) => {
-      const field = entries.join(',');
-      const listed = entries[pick % entries.length]!;
-      assert.ok(hostsFieldMatches(field, listed));
-      assert.ok(hostsFieldMatches(field, listed.toUpperCase()), 'host names are case-insensitive');
-      assert.equal(hostsFieldMatches(field, other), entries.some((e) => asciiLower(e) === asciiLower(other)), `${field} vs ${other}`);
-      // A near miss: one character of a listed name changed.
-      const i = pick % listed.length;
-      const near = listed.slice(0, i) + (listed[i] === 'x' ? 'y' : 'x') + listed.slice(i + 1);
-      assert.equal(hostsFieldMatches(field, near), entries.some((e) => asciiLower(e) === asciiLower(near)));
-      assert.equal(hostsFieldMatches(`!${listed},${field}`, listed), false, 'a negated entry always wins');
-    }),
+    fc.property(
+      fc.array(literal, { minLength: 1, maxLength: 4 }),
+      fc.oneof(literal, fc.string({ maxLength: 12 })),
+      fc.nat(),
+      (entries, other, pick) => {
+        const field = entries.join(',');
+        const listed = entries[pick % entries.length]!;
+        assert.ok(hostsFieldMatches(field, listed));
+        assert.ok(hostsFieldMatches(field, listed.toUpperCase()), 'host names are case-insensitive');
+        assert.equal(
+          hostsFieldMatches(field, other),
+          entries.some((e) => asciiLower(e) === asciiLower(other)),
+          `${field} vs ${other}`,
+        );
+        // A near miss: one character of a listed name changed.
+        const i = pick % listed.length;
+        const near = listed.slice(0, i) + (listed[i] === 'x' ? 'y' : 'x') + listed.slice(i + 1);
+        assert.equal(
+          hostsFieldMatches(field, near),
+          entries.some((e) => asciiLower(e) === asciiLower(near)),
+        );
+        assert.equal(hostsFieldMatches(`!${listed},${field}`, listed), false, 'a negated entry always wins');
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -239,7 +349,8 @@ function globReference(pattern: string, name: string): boolean {
   let row = [true, ...Array.from({ length: name.length }, () => false)];
   for (const p of pattern) {
     const next = [row[0]! && p === '*'];
-    for (let j = 1; j <= name.length; j++) next[j] = p === '*' ? next[j - 1]! || row[j]! : row[j - 1]! && (p === '?' || p.toLowerCase() === name[j - 1]!.toLowerCase());
+    for (let j = 1; j <= name.length; j++)
+      next[j] = p === '*' ? next[j - 1]! || row[j]! : row[j - 1]! && (p === '?' || p.toLowerCase() === name[j - 1]!.toLowerCase());
     row = next;
   }
   return row[name.length]!;
@@ -247,9 +358,13 @@ function globReference(pattern: string, name: string): boolean {
 
 test('property: known_hosts wildcards match as OpenSSH globs, and a hostile pattern cannot stall the check', () => {
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom('a', 'B', '.', '*', '?'), maxLength: 10 }).filter((p) => p.length > 0 && !p.startsWith('!')), fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 10 }), (pattern, name) => {
-      assert.equal(hostsFieldMatches(pattern, name), globReference(pattern, name), `${pattern} vs ${name}`);
-    }),
+    fc.property(
+      fc.string({ unit: fc.constantFrom('a', 'B', '.', '*', '?'), maxLength: 10 }).filter((p) => p.length > 0 && !p.startsWith('!')),
+      fc.string({ unit: fc.constantFrom('a', 'b', '.'), maxLength: 10 }),
+      (pattern, name) => {
+        assert.equal(hostsFieldMatches(pattern, name), globReference(pattern, name), `${pattern} vs ${name}`);
+      },
+    ),
     { numRuns: 500 },
   );
   // Backtracking regexes take exponential time here.
@@ -261,20 +376,28 @@ test('property: a hostile or hashed line for other hosts never vouches for ours'
   const key = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIOurKeyOurKeyOurKeyOurKeyOurKeyOurKey00', 'base64');
   const theirs = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAITheirKeyTheirKeyTheirKeyTheirKeyTheir0', 'base64');
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.constantFrom('', '@revoked '), fc.array(literal, { minLength: 1, maxLength: 3 })), { maxLength: 6 }), literal, fc.integer({ min: 1, max: 65535 }), fc.array(fc.tuple(literal, fc.integer({ min: 1, max: 65535 })), { maxLength: 3 }), (hostileLines, host, port, hashedOthers) => {
-      const ours = asciiLower(hostEntryName(host, port));
-      const plain = hostileLines
-        .map(([marker, names]) => [marker, names.filter((n) => asciiLower(n) !== ours)] as const)
-        .filter(([, names]) => names.length > 0)
-        .map(([marker, names]) => `${marker}${names.join(',')} ssh-ed25519 ${key.toString('base64')}`);
-      const hashed = hashedOthers.filter(([h, p]) => hostEntryName(h, p) !== hostEntryName(host, port)).map(([h, p]) => hashedKnownHostsLine(h, p, key));
-      const kh = KnownHosts.parse([...plain, ...hashed].join('\n'));
-      assert.deepEqual(kh.verify(host, port, key), { status: 'unknown' });
-      assert.deepEqual(kh.keyTypesFor(host, port), []);
-      const withOurs = KnownHosts.parse([...plain, ...hashed, hashedKnownHostsLine(host, port, theirs)].join('\n'));
-      assert.equal(withOurs.verify(host, port, key).status, 'mismatch');
-      assert.equal(withOurs.verify(host, port, theirs).status, 'match');
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom('', '@revoked '), fc.array(literal, { minLength: 1, maxLength: 3 })), { maxLength: 6 }),
+      literal,
+      fc.integer({ min: 1, max: 65535 }),
+      fc.array(fc.tuple(literal, fc.integer({ min: 1, max: 65535 })), { maxLength: 3 }),
+      (hostileLines, host, port, hashedOthers) => {
+        const ours = asciiLower(hostEntryName(host, port));
+        const plain = hostileLines
+          .map(([marker, names]) => [marker, names.filter((n) => asciiLower(n) !== ours)] as const)
+          .filter(([, names]) => names.length > 0)
+          .map(([marker, names]) => `${marker}${names.join(',')} ssh-ed25519 ${key.toString('base64')}`);
+        const hashed = hashedOthers
+          .filter(([h, p]) => hostEntryName(h, p) !== hostEntryName(host, port))
+          .map(([h, p]) => hashedKnownHostsLine(h, p, key));
+        const kh = KnownHosts.parse([...plain, ...hashed].join('\n'));
+        assert.deepEqual(kh.verify(host, port, key), { status: 'unknown' });
+        assert.deepEqual(kh.keyTypesFor(host, port), []);
+        const withOurs = KnownHosts.parse([...plain, ...hashed, hashedKnownHostsLine(host, port, theirs)].join('\n'));
+        assert.equal(withOurs.verify(host, port, key).status, 'mismatch');
+        assert.equal(withOurs.verify(host, port, theirs).status, 'match');
+      },
+    ),
     { numRuns: 200 },
   );
   // A random |1|salt|hash entry matches nothing it was not made from.
@@ -299,7 +422,9 @@ test('property: parseLabels returns only valid labels, or one Refused; join toke
   const pair = fc.oneof(
     anyText,
     fc.tuple(fc.stringMatching(/^[a-z][a-z0-9./-]{0,8}$/), fc.constant('='), anyText).map((p) => p.join('')),
-    fc.tuple(fc.oneof(fc.stringMatching(/^[a-z]{1,5}$/), fc.constant('')), token, fc.oneof(fc.constant(''), anyText)).map(([a, t, b]) => `${a}${t}${b}`),
+    fc
+      .tuple(fc.oneof(fc.stringMatching(/^[a-z]{1,5}$/), fc.constant('')), token, fc.oneof(fc.constant(''), anyText))
+      .map(([a, t, b]) => `${a}${t}${b}`),
     fc.tuple(fc.stringMatching(/^[a-z]{1,5}$/), fc.constantFrom('=', '=x', '=a b '), token).map((p) => p.join('')),
   );
   fc.assert(
@@ -332,7 +457,12 @@ test('property: parseWebviewMessage returns undefined or a well-formed message, 
         type: fc.oneof(fc.constantFrom('ready', 'cancel', 'export', 'run', 'matrix/state', '__proto__', 'toString'), fc.anything()),
         via: field,
         network: field,
-        hosts: fc.oneof(fc.array(field, { maxLength: 5 }), fc.array(fc.stringMatching(/^[a-z][a-z0-9]{0,4}$/), { minLength: 60, maxLength: 70 }), fc.array(fc.stringMatching(/^h[0-9]$/), { minLength: 1, maxLength: 5 }), fc.anything()),
+        hosts: fc.oneof(
+          fc.array(field, { maxLength: 5 }),
+          fc.array(fc.stringMatching(/^[a-z][a-z0-9]{0,4}$/), { minLength: 60, maxLength: 70 }),
+          fc.array(fc.stringMatching(/^h[0-9]$/), { minLength: 1, maxLength: 5 }),
+          fc.anything(),
+        ),
         format: fc.oneof(fc.constantFrom('json', 'csv', 'markdown', 'exe', 'JSON'), fc.anything()),
         extra: fc.anything(),
       },
@@ -373,7 +503,15 @@ test('property: parseWebviewMessage returns undefined or a well-formed message, 
 
 // ---------------------------------------------------------------- Docker Engine API answers
 
-const odd = fc.oneof(fc.constant(null), fc.constant(undefined), fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }));
+const odd = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.anything(), { maxKeys: 3 }),
+);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof(odd, arb);
 const nodeAnswer = fc.record(
   {
@@ -384,15 +522,35 @@ const nodeAnswer = fc.record(
         {
           Role: maybe(fc.constantFrom('manager', 'worker')),
           Availability: maybe(fc.constantFrom('active', 'pause', 'drain')),
-          Labels: maybe(fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), odd), { maxKeys: 4 }), fc.constant(JSON.parse('{"__proto__": {"polluted": "yes"}, "a": "b"}')))),
+          Labels: maybe(
+            fc.oneof(
+              fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 6 }), odd), { maxKeys: 4 }),
+              fc.constant(JSON.parse('{"__proto__": {"polluted": "yes"}, "a": "b"}')),
+            ),
+          ),
           Name: odd,
         },
         { requiredKeys: [] },
       ),
     ),
-    Description: maybe(fc.record({ Hostname: maybe(fc.stringMatching(/^h[0-9]{1,2}$/)), Engine: maybe(fc.record({ EngineVersion: odd }, { requiredKeys: [] })) }, { requiredKeys: [] })),
-    Status: maybe(fc.record({ State: maybe(fc.constantFrom('ready', 'down')), Message: odd, Addr: maybe(fc.constant('10.99.0.9')) }, { requiredKeys: [] })),
-    ManagerStatus: maybe(fc.record({ Leader: odd, Reachability: maybe(fc.constantFrom('reachable', 'unreachable')), Addr: maybe(fc.constant('10.99.0.1:2377')) }, { requiredKeys: [] })),
+    Description: maybe(
+      fc.record(
+        { Hostname: maybe(fc.stringMatching(/^h[0-9]{1,2}$/)), Engine: maybe(fc.record({ EngineVersion: odd }, { requiredKeys: [] })) },
+        { requiredKeys: [] },
+      ),
+    ),
+    Status: maybe(
+      fc.record(
+        { State: maybe(fc.constantFrom('ready', 'down')), Message: odd, Addr: maybe(fc.constant('10.99.0.9')) },
+        { requiredKeys: [] },
+      ),
+    ),
+    ManagerStatus: maybe(
+      fc.record(
+        { Leader: odd, Reachability: maybe(fc.constantFrom('reachable', 'unreachable')), Addr: maybe(fc.constant('10.99.0.1:2377')) },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -405,11 +563,16 @@ function answering(answer: unknown): DockerHost {
 function assertWellFormedNodes(nodes: SwarmNode[]): void {
   assert.ok(Array.isArray(nodes));
   for (const n of nodes) {
-    for (const k of ['id', 'hostname', 'status', 'engineVersion', 'address'] as const) assert.equal(typeof n[k], 'string', `${k}: ${JSON.stringify(n)}`);
+    for (const k of ['id', 'hostname', 'status', 'engineVersion', 'address'] as const)
+      assert.equal(typeof n[k], 'string', `${k}: ${JSON.stringify(n)}`);
     assert.ok(['manager', 'worker'].includes(n.role));
     assert.ok(['active', 'pause', 'drain'].includes(n.availability));
     assert.ok(n.statusMessage === undefined || typeof n.statusMessage === 'string');
-    assert.ok(n.role === 'manager' ? ['leader', 'reachable', 'unreachable', 'unknown'].includes(n.managerStatus ?? '') : n.managerStatus === undefined);
+    assert.ok(
+      n.role === 'manager'
+        ? ['leader', 'reachable', 'unreachable', 'unknown'].includes(n.managerStatus ?? '')
+        : n.managerStatus === undefined,
+    );
     assert.ok(Number.isFinite(n.version), `version ${n.version}`);
     assert.equal(Object.getPrototypeOf(n.labels), Object.prototype);
     for (const v of Object.values(n.labels)) assert.equal(typeof v, 'string');
@@ -417,7 +580,11 @@ function assertWellFormedNodes(nodes: SwarmNode[]): void {
 }
 
 test('property: node lists from odd Engine API answers come out well-formed; findNode answers a node or Refused', async () => {
-  const answer = fc.oneof(fc.anything(), fc.array(fc.oneof(nodeAnswer, fc.anything()), { maxLength: 6 }), fc.array(nodeAnswer, { maxLength: 6 }));
+  const answer = fc.oneof(
+    fc.anything(),
+    fc.array(fc.oneof(nodeAnswer, fc.anything()), { maxLength: 6 }),
+    fc.array(nodeAnswer, { maxLength: 6 }),
+  );
   await fc.assert(
     fc.asyncProperty(answer, fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('h1', 'h12', 'abc', '')), async (a, ref) => {
       const nodes = await listNodes(answering(a));
@@ -455,7 +622,16 @@ test('a swarm of 5000 nodes is listed, sorted and searched quickly', async () =>
 
 test('property: ip addr and ip route output of any shape parse without throwing, quickly', () => {
   const ipLine = fc.oneof(
-    fc.tuple(fc.nat(99), fc.constantFrom(': ', ':\t'), fc.oneof(fc.constantFrom('eth0', 'lo', 'veth1@if6', 'a@b@c'), hostile), fc.constantFrom('    inet ', ' inet ', ' inet6 '), fc.oneof(fc.constantFrom('10.99.0.1/24', '999.1.1.1/99', '1.2.3.4/', '1.2.3/8'), hostile), fc.constantFrom(' brd x', '', '\\')).map((p) => p.join('')),
+    fc
+      .tuple(
+        fc.nat(99),
+        fc.constantFrom(': ', ':\t'),
+        fc.oneof(fc.constantFrom('eth0', 'lo', 'veth1@if6', 'a@b@c'), hostile),
+        fc.constantFrom('    inet ', ' inet ', ' inet6 '),
+        fc.oneof(fc.constantFrom('10.99.0.1/24', '999.1.1.1/99', '1.2.3.4/', '1.2.3/8'), hostile),
+        fc.constantFrom(' brd x', '', '\\'),
+      )
+      .map((p) => p.join('')),
     anyText,
   );
   fc.assert(
@@ -497,7 +673,12 @@ const plan = { count: 3, timeoutS: 1, intervalS: 0.2 };
 const target: fc.Arbitrary<PingTarget> = fc.record(
   {
     key: fc.string({ maxLength: 6 }),
-    address: fc.oneof(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/), fc.constantFrom('10.0.1.3', 'so-probe-h1', '-f', '-s65000', 'a b', 'a\nb', 'a;reboot', '$(id)', '', 'a'.repeat(255)), hostile, fc.string({ maxLength: 20 })),
+    address: fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/),
+      fc.constantFrom('10.0.1.3', 'so-probe-h1', '-f', '-s65000', 'a b', 'a\nb', 'a;reboot', '$(id)', '', 'a'.repeat(255)),
+      hostile,
+      fc.string({ maxLength: 20 }),
+    ),
     size: fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 65507 }), fc.integer(), fc.double()),
   },
   { requiredKeys: ['key', 'address'] },
@@ -530,9 +711,15 @@ test('property: every target the ping script accepts is a plain word: no shell m
 
 test('property: a script built from accepted targets is valid sh (checked with sh -n, nothing run)', () => {
   fc.assert(
-    fc.property(fc.array(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/).map((address) => ({ key: 'k', address })), { minLength: 1, maxLength: 4 }), (targets) => {
-      execFileSync('/bin/sh', ['-n', '-c', pingScript(targets, plan)], { stdio: 'pipe' });
-    }),
+    fc.property(
+      fc.array(
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/).map((address) => ({ key: 'k', address })),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (targets) => {
+        execFileSync('/bin/sh', ['-n', '-c', pingScript(targets, plan)], { stdio: 'pipe' });
+      },
+    ),
     { numRuns: 15 },
   );
 });
@@ -542,7 +729,13 @@ test('property: ping output of any shape splits and parses without throwing, nev
   const fragment = fc.oneof(
     fc.tuple(digits, digits).map(([s, r]) => `${s} packets transmitted, ${r} packets received, 0% packet loss\n`),
     fc.tuple(digits, digits).map(([s, r]) => `${s} packets transmitted, ${r} received\n`),
-    fc.constantFrom('round-trip min/avg/max = 0.1/0.2/0.3 ms\n', 'rtt min/avg/max/mdev = 1.2.3/./9/0 ms\n', 'ping: bad address\n', '__rc=0\n', '__rc=99999999999999999999\n'),
+    fc.constantFrom(
+      'round-trip min/avg/max = 0.1/0.2/0.3 ms\n',
+      'rtt min/avg/max/mdev = 1.2.3/./9/0 ms\n',
+      'ping: bad address\n',
+      '__rc=0\n',
+      '__rc=99999999999999999999\n',
+    ),
     fc.nat(6).map((i) => `__begin ${i}\n`),
     fc.nat(6).map((i) => `__end ${i}\n`),
     anyText,
@@ -574,7 +767,11 @@ test('property: well-framed ping output splits back into each target’s text an
   const body = fc.string({ maxLength: 40 }).filter((s) => !/__(begin|end|rc)/.test(s));
   fc.assert(
     fc.property(fc.array(fc.tuple(body, fc.option(fc.nat(255))), { minLength: 1, maxLength: 12 }), (results) => {
-      const out = results.map(([b, rc], i) => `__begin ${i}\n${b}${b.endsWith('\n') || b === '' ? '' : '\n'}${rc === null ? '' : `__rc=${rc}\n`}__end ${i}\n`).join('');
+      const out = results
+        .map(
+          ([b, rc], i) => `__begin ${i}\n${b}${b.endsWith('\n') || b === '' ? '' : '\n'}${rc === null ? '' : `__rc=${rc}\n`}__end ${i}\n`,
+        )
+        .join('');
       const split = splitPingOutput(out, results.length);
       results.forEach(([b, rc], i) => {
         assert.equal(split[i]!.exitCode, rc ?? undefined);
@@ -618,10 +815,16 @@ test('property: a quoted argument is either a plain safe word or one single-quot
 
 test('property: arguments dense in shell metacharacters reach a real /bin/sh unchanged', () => {
   fc.assert(
-    fc.property(fc.array(hostile.map((s) => s.replace(/\0/g, '')), { minLength: 1, maxLength: 6 }), (args) => {
-      const out = execFileSync('/bin/sh', ['-c', `printf '%s\\0' ${args.map(shellQuote).join(' ')}`]);
-      assert.deepEqual(out.toString('utf8').split('\0').slice(0, -1), args);
-    }),
+    fc.property(
+      fc.array(
+        hostile.map((s) => s.replace(/\0/g, '')),
+        { minLength: 1, maxLength: 6 },
+      ),
+      (args) => {
+        const out = execFileSync('/bin/sh', ['-c', `printf '%s\\0' ${args.map(shellQuote).join(' ')}`]);
+        assert.deepEqual(out.toString('utf8').split('\0').slice(0, -1), args);
+      },
+    ),
     { numRuns: 40 },
   );
 });

@@ -29,7 +29,14 @@ const bad: Array<[string, unknown, RegExp]> = [
   ['relative socket', [{ name: 'a', host: 'x', dockerSocket: 'docker.sock' }], /absolute path/],
   ['password field', [{ name: 'a', host: 'x', password: 'hunter22' }], /secrets do not belong/],
   ['unknown field', [{ name: 'a', host: 'x', colour: 'red' }], /unknown field "colour"/],
-  ['duplicate names', [{ name: 'a', host: 'x' }, { name: 'a', host: 'y' }], /names must be unique/],
+  [
+    'duplicate names',
+    [
+      { name: 'a', host: 'x' },
+      { name: 'a', host: 'y' },
+    ],
+    /names must be unique/,
+  ],
 ];
 
 for (const [label, value, pattern] of bad) {

@@ -72,7 +72,9 @@ test('hashed entries match only their host and port', () => {
 
 test('@revoked wins over a matching entry; @cert-authority lines are ignored', () => {
   const b64 = keyA.toString('base64');
-  const kh = KnownHosts.parse(`h1 ssh-ed25519 ${b64}\n@revoked h1 ssh-ed25519 ${b64}\n@cert-authority *.lab ssh-ed25519 ${keyB.toString('base64')}`);
+  const kh = KnownHosts.parse(
+    `h1 ssh-ed25519 ${b64}\n@revoked h1 ssh-ed25519 ${b64}\n@cert-authority *.lab ssh-ed25519 ${keyB.toString('base64')}`,
+  );
   assert.equal(kh.verify('h1', 22, keyA).status, 'revoked');
   assert.equal(kh.verify('a.lab', 22, keyB).status, 'unknown');
   assert.deepEqual(kh.keyTypesFor('h1', 22), ['ssh-ed25519']);

@@ -9,7 +9,10 @@ test('join tokens, unlock keys and registered secrets are masked in every level 
   const redactor = new Redactor();
   redactor.add('s3cret-passphrase');
   redactor.add('abc'); // too short to mask safely: ignored
-  const log = redactingLogger(lineLogger((l) => lines.push(l), 'trace'), redactor);
+  const log = redactingLogger(
+    lineLogger((l) => lines.push(l), 'trace'),
+    redactor,
+  );
   log.info(`joining with ${token}`);
   log.error(new Error(`failed with s3cret-passphrase`));
   log.debug('args', { token }, 'SWMKEY-1-abcdEFGH+/=', 'abc');

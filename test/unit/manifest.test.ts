@@ -29,7 +29,9 @@ function loadWithoutVscode<T>(file: string): T {
   }
 }
 
-const { COMMANDS } = loadWithoutVscode<{ COMMANDS: ReadonlyArray<{ id: string }> }>(path.join(root, 'src/vscode/commands/registerCommands.ts'));
+const { COMMANDS } = loadWithoutVscode<{ COMMANDS: ReadonlyArray<{ id: string }> }>(
+  path.join(root, 'src/vscode/commands/registerCommands.ts'),
+);
 const registered = COMMANDS.map((c) => c.id);
 
 test('contributed and registered commands match, each with a category', () => {

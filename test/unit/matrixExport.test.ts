@@ -50,12 +50,27 @@ test('Markdown export: a grid with marks and latencies, pipes escaped', () => {
 
 test('webview messages are validated before use', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
-  assert.deepEqual(parseWebviewMessage({ type: 'run', via: 'h1', network: 'web', hosts: ['h1', 'h2', 'h1'] }), { type: 'run', via: 'h1', network: 'web', hosts: ['h1', 'h2'] });
-  for (const bad of [null, 'run', { type: 'run', via: 'h1', network: 'w; rm', hosts: ['h1'] }, { type: 'run', via: 'h1', network: 'w', hosts: [] }, { type: 'run', via: 'h1', network: 'w', hosts: [1] }, { type: 'export', format: 'exe' }, { type: 'nope' }]) {
+  assert.deepEqual(parseWebviewMessage({ type: 'run', via: 'h1', network: 'web', hosts: ['h1', 'h2', 'h1'] }), {
+    type: 'run',
+    via: 'h1',
+    network: 'web',
+    hosts: ['h1', 'h2'],
+  });
+  for (const bad of [
+    null,
+    'run',
+    { type: 'run', via: 'h1', network: 'w; rm', hosts: ['h1'] },
+    { type: 'run', via: 'h1', network: 'w', hosts: [] },
+    { type: 'run', via: 'h1', network: 'w', hosts: [1] },
+    { type: 'export', format: 'exe' },
+    { type: 'nope' },
+  ]) {
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
   }
-  fc.assert(fc.property(fc.anything(), (m) => {
-    const r = parseWebviewMessage(m);
-    if (r?.type === 'run') assert.ok(r.hosts.length > 0);
-  }));
+  fc.assert(
+    fc.property(fc.anything(), (m) => {
+      const r = parseWebviewMessage(m);
+      if (r?.type === 'run') assert.ok(r.hosts.length > 0);
+    }),
+  );
 });

@@ -22,8 +22,14 @@ round-trip min/avg/max = 0.188/0.267/0.412 ms`;
 test('busybox and iputils output parse', () => {
   const ok = parsePing(BUSYBOX_OK, 0);
   assert.deepEqual([ok.ok, ok.sent, ok.received, ok.lossPercent, ok.minMs, ok.avgMs, ok.maxMs], [true, 3, 3, 0, 0.188, 0.267, 0.412]);
-  const iputils = parsePing('3 packets transmitted, 2 received, 33.3333% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.050/0.060/0.070/0.010 ms', 1);
-  assert.deepEqual([iputils.ok, iputils.received, iputils.lossPercent, iputils.avgMs, iputils.error], [false, 2, 33.3, 0.06, '1 of 3 replies lost']);
+  const iputils = parsePing(
+    '3 packets transmitted, 2 received, 33.3333% packet loss, time 2003ms\nrtt min/avg/max/mdev = 0.050/0.060/0.070/0.010 ms',
+    1,
+  );
+  assert.deepEqual(
+    [iputils.ok, iputils.received, iputils.lossPercent, iputils.avgMs, iputils.error],
+    [false, 2, 33.3, 0.06, '1 of 3 replies lost'],
+  );
   assert.equal(parsePing("ping: bad address 'so-probe-h9'", 1).error, 'name not resolved');
   assert.equal(parsePing('3 packets transmitted, 0 packets received, 100% packet loss', 1).error, 'no reply');
   assert.equal(parsePing('', undefined).error, 'no result');
@@ -82,20 +88,40 @@ test('a ping that hangs (e.g. a name lookup sent upstream) is stopped at its lim
   const plan = { count: 1, timeoutS: 1, intervalS: 0.1, lookupGraceS: 0 };
   assert.equal(pingLimitS(plan), 2);
   const started = Date.now();
-  const out = execFileSync('/bin/sh', ['-c', pingScript([{ key: 'hang', address: 'so-probe-h2-x' }], plan)], { encoding: 'utf8', env: { PATH: bin } });
+  const out = execFileSync('/bin/sh', ['-c', pingScript([{ key: 'hang', address: 'so-probe-h2-x' }], plan)], {
+    encoding: 'utf8',
+    env: { PATH: bin },
+  });
   assert.ok(Date.now() - started < 10_000);
   const [part] = splitPingOutput(out, 1);
   assert.equal(part!.exitCode, 124);
   assert.match(parsePing(part!.raw, part!.exitCode).error!, /^timed out/);
 });
 
-const ping = (ok: boolean, error?: string): PingResult => ({ ok, sent: 3, received: ok ? 3 : 0, lossPercent: ok ? 0 : 100, avgMs: ok ? 0.3 : undefined, error, raw: '' });
+const ping = (ok: boolean, error?: string): PingResult => ({
+  ok,
+  sent: 3,
+  received: ok ? 3 : 0,
+  lossPercent: ok ? 0 : 100,
+  avgMs: ok ? 0.3 : undefined,
+  error,
+  raw: '',
+});
 
 function matrix(hosts: string[], f: (from: string, to: string) => { name: boolean; ip: boolean; large?: boolean }): MatrixCell[] {
   return hosts.flatMap((from) =>
     hosts.map((to) => {
       const r = f(from, to);
-      return finishCell({ from, to, byName: ping(r.name, r.name ? undefined : 'name not resolved'), byIp: ping(r.ip, r.ip ? undefined : 'no reply'), large: ping(r.large ?? true, 'no reply') }, 1422);
+      return finishCell(
+        {
+          from,
+          to,
+          byName: ping(r.name, r.name ? undefined : 'name not resolved'),
+          byIp: ping(r.ip, r.ip ? undefined : 'no reply'),
+          large: ping(r.large ?? true, 'no reply'),
+        },
+        1422,
+      );
     }),
   );
 }
@@ -127,16 +153,35 @@ test('diagnosis: small pass, large fail → MTU; host problems are listed first'
   assert.ok(d.some((x) => /MTU problem/.test(x)));
 });
 
-test('diagnosis: a failed pair whose hosts never learned of each other\'s probe says so; passing pairs keep theirs', () => {
-  const cells = matrix(['h1', 'h2', 'h3'], (f, t) => ({ name: f === t || (f !== 'h2' && t !== 'h2'), ip: f === t || (f !== 'h2' && t !== 'h2') }));
+test("diagnosis: a failed pair whose hosts never learned of each other's probe says so; passing pairs keep theirs", () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (f, t) => ({
+    name: f === t || (f !== 'h2' && t !== 'h2'),
+    ip: f === t || (f !== 'h2' && t !== 'h2'),
+  }));
   const unseen = new Map([['h1', ['h2']]]);
-  const c12 = withUnseen(cells.find((x) => x.from === 'h1' && x.to === 'h2')!, unseen, 20);
+  const c12 = withUnseen(
+    cells.find((x) => x.from === 'h1' && x.to === 'h2')!,
+    unseen,
+    20,
+  );
   assert.match(c12.diagnosis!, /h1 and h2 had not learned of each other's probe through gossip after 20 s/);
-  const c21 = withUnseen(cells.find((x) => x.from === 'h2' && x.to === 'h1')!, unseen, 20);
+  const c21 = withUnseen(
+    cells.find((x) => x.from === 'h2' && x.to === 'h1')!,
+    unseen,
+    20,
+  );
   assert.match(c21.diagnosis!, /h2 and h1 had not learned/);
-  const c23 = withUnseen(cells.find((x) => x.from === 'h2' && x.to === 'h3')!, unseen, 20);
+  const c23 = withUnseen(
+    cells.find((x) => x.from === 'h2' && x.to === 'h3')!,
+    unseen,
+    20,
+  );
   assert.doesNotMatch(c23.diagnosis!, /had not learned/);
-  const c13 = withUnseen(cells.find((x) => x.from === 'h1' && x.to === 'h3')!, unseen, 20);
+  const c13 = withUnseen(
+    cells.find((x) => x.from === 'h1' && x.to === 'h3')!,
+    unseen,
+    20,
+  );
   assert.equal(c13.diagnosis, undefined);
   const overall = unseenDiagnoses(unseen, 20);
   assert.equal(overall.length, 1);

@@ -22,15 +22,25 @@ function holds(when: string, view: string, viewItem: string): boolean {
 }
 
 function offered(view: string, viewItem: string): string[] {
-  const ids = entries.filter((e) => e.group !== 'inline' && holds(e.when, view, viewItem)).map((e) => e.command.replace(/^swarmOverlay\./, ''));
+  const ids = entries
+    .filter((e) => e.group !== 'inline' && holds(e.when, view, viewItem))
+    .map((e) => e.command.replace(/^swarmOverlay\./, ''));
   return [...new Set(ids)].sort();
 }
 
 const cases: Array<[view: string, item: string, expected: string[]]> = [
   ['hosts', contextTokens('host', 'connecting'), ['hosts.remove']],
   ['hosts', contextTokens('host', 'unreachable'), ['hosts.remove']],
-  ['hosts', contextTokens('host', 'connected', swarmStateToken('inactive')), ['hosts.remove', 'swarm.init', 'swarm.joinManager', 'swarm.joinWorker']],
-  ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'manager'), ['hosts.remove', 'swarm.leave', 'swarm.rotateToken', 'swarm.showJoinCommand']],
+  [
+    'hosts',
+    contextTokens('host', 'connected', swarmStateToken('inactive')),
+    ['hosts.remove', 'swarm.init', 'swarm.joinManager', 'swarm.joinWorker'],
+  ],
+  [
+    'hosts',
+    contextTokens('host', 'connected', swarmStateToken('active'), 'manager'),
+    ['hosts.remove', 'swarm.leave', 'swarm.rotateToken', 'swarm.showJoinCommand'],
+  ],
   ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'worker'), ['hosts.remove', 'swarm.leave']],
   ['hosts', contextTokens('host', 'connected', swarmStateToken('pending'), 'worker'), ['hosts.remove', 'swarm.leave']],
   ['hosts', 'hostProblem', []],
@@ -45,7 +55,11 @@ const cases: Array<[view: string, item: string, expected: string[]]> = [
     contextTokens('node', 'manager', 'leader', 'active', 'ready', 'labelled', 'configuredHost'),
     ['network.create', 'node.addLabel', 'node.demote', 'node.drain', 'node.pause', 'node.removeLabel', 'swarm.leave'],
   ],
-  ['swarm', contextTokens('node', 'manager', 'unreachable', 'pause', 'down'), ['network.create', 'node.activate', 'node.addLabel', 'node.demote', 'node.drain', 'node.remove']],
+  [
+    'swarm',
+    contextTokens('node', 'manager', 'unreachable', 'pause', 'down'),
+    ['network.create', 'node.activate', 'node.addLabel', 'node.demote', 'node.drain', 'node.remove'],
+  ],
   ['swarm', contextTokens('node', 'worker', undefined, 'drain', 'down'), ['node.activate', 'node.addLabel', 'node.pause', 'node.remove']],
   ['networks', contextTokens('networkScope', 'swarmScope'), ['network.create', 'swarm.checkPorts']],
   ['networks', contextTokens('networkScope', 'hostScope'), []],

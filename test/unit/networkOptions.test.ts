@@ -14,7 +14,10 @@ const used: UsedRange[] = [
 ];
 
 test('valid options pass', () => {
-  assert.deepEqual(optionProblems({ ...base, subnet: '10.20.0.0/24', gateway: '10.20.0.1', ipRange: '10.20.0.128/25', mtu: 1400 }, ['other'], used), []);
+  assert.deepEqual(
+    optionProblems({ ...base, subnet: '10.20.0.0/24', gateway: '10.20.0.1', ipRange: '10.20.0.128/25', mtu: 1400 }, ['other'], used),
+    [],
+  );
   assert.deepEqual(optionProblems(base, [], []), []);
 });
 
@@ -59,7 +62,8 @@ test('cidr arithmetic', () => {
   assert.ok(!overlaps(a, parseCidr('11.0.0.0/8')!));
   assert.ok(isNetworkAddress('10.1.0.0/16') && !isNetworkAddress('10.1.0.1/16'));
   assert.equal(parseCidr('0.0.0.0/0')!.end, 2 ** 32 - 1);
-  for (const bad of ['', '10.0.0.0/', '/8', '10.0.0/8', '10.0.0.0.0/8', '1e1.0.0.0/8', '10.0.0.0/08x', '::1/128']) assert.equal(parseCidr(bad), undefined, bad);
+  for (const bad of ['', '10.0.0.0/', '/8', '10.0.0/8', '10.0.0.0.0/8', '1e1.0.0.0/8', '10.0.0.0/08x', '::1/128'])
+    assert.equal(parseCidr(bad), undefined, bad);
 });
 
 const octet = fc.integer({ min: 0, max: 255 });
@@ -85,13 +89,17 @@ test('property: overlap is symmetric and agrees with a brute-force sample', () =
 
 test('property: a subnet never passes when it overlaps a used range, always passes when clear', () => {
   fc.assert(
-    fc.property(cidrArb.filter((c) => Number(c.split('/')[1]) <= 29), fc.array(cidrArb, { maxLength: 4 }), (subnet, usedCidrs) => {
-      const ranges = usedCidrs.map((cidr, i) => ({ cidr, owner: `n${i}` }));
-      const problems = optionProblems({ ...base, subnet }, [], ranges);
-      const s = parseCidr(subnet)!;
-      const clash = usedCidrs.some((c) => overlaps(s, parseCidr(c)!));
-      assert.equal(problems.length > 0, clash || s.prefix < 8);
-    }),
+    fc.property(
+      cidrArb.filter((c) => Number(c.split('/')[1]) <= 29),
+      fc.array(cidrArb, { maxLength: 4 }),
+      (subnet, usedCidrs) => {
+        const ranges = usedCidrs.map((cidr, i) => ({ cidr, owner: `n${i}` }));
+        const problems = optionProblems({ ...base, subnet }, [], ranges);
+        const s = parseCidr(subnet)!;
+        const clash = usedCidrs.some((c) => overlaps(s, parseCidr(c)!));
+        assert.equal(problems.length > 0, clash || s.prefix < 8);
+      },
+    ),
   );
 });
 
@@ -107,12 +115,22 @@ test('property: arbitrary strings never crash the validators and never pass as a
 test('network summaries: built-ins marked, custom overlays first', () => {
   const list = [
     { Name: 'bridge', Driver: 'bridge', Scope: 'local' },
-    { Name: 'zeta', Driver: 'overlay', Scope: 'swarm', Attachable: true, Options: { encrypted: '', 'com.docker.network.driver.mtu': '1400' }, IPAM: { Config: [{ Subnet: '10.20.0.0/24', Gateway: '10.20.0.1' }] } },
+    {
+      Name: 'zeta',
+      Driver: 'overlay',
+      Scope: 'swarm',
+      Attachable: true,
+      Options: { encrypted: '', 'com.docker.network.driver.mtu': '1400' },
+      IPAM: { Config: [{ Subnet: '10.20.0.0/24', Gateway: '10.20.0.1' }] },
+    },
     { Name: 'ingress', Driver: 'overlay', Scope: 'swarm', Ingress: true },
     { Name: 'alpha', Driver: 'overlay', Scope: 'swarm', IPAM: { Config: null } },
     { Name: 'mybridge', Driver: 'bridge', Scope: 'local' },
   ].map(summarize);
-  assert.deepEqual(sortNetworks(list).map((n) => n.name), ['alpha', 'zeta', 'mybridge', 'bridge', 'ingress']);
+  assert.deepEqual(
+    sortNetworks(list).map((n) => n.name),
+    ['alpha', 'zeta', 'mybridge', 'bridge', 'ingress'],
+  );
   const zeta = list[1]!;
   assert.deepEqual([zeta.encrypted, zeta.attachable, zeta.mtu, zeta.subnets[0]!.gateway], [true, true, 1400, '10.20.0.1']);
   assert.equal(list[0]!.builtIn, true);

@@ -19,7 +19,11 @@ test('majority and fault tolerance for 1..7 managers', () => {
     const q = quorum(m);
     assert.equal(q.hasQuorum, true);
     assert.equal(q.remainingTolerance, f);
-    assert.equal(q.warnings.some((w) => /even number|no more failures than/.test(w)), m % 2 === 0, `even warning for ${m}`);
+    assert.equal(
+      q.warnings.some((w) => /even number|no more failures than/.test(w)),
+      m % 2 === 0,
+      `even warning for ${m}`,
+    );
   }
   assert.equal(quorumLine(quorum(3)), '3 managers · majority 2 · tolerates 1 failure');
   assert.equal(quorumLine(quorum(1)), '1 manager · majority 1 · tolerates 0 failures');

@@ -13,7 +13,10 @@ test('the agent inspects as one short line, however much it holds', () => {
   const connection = { channelsWaiting: 0, ...big } as unknown as SshConnection;
   const agent = new SshDockerAgent(connection, '/var/run/docker.sock');
   // Sockets it keeps, as after a burst of requests.
-  (agent as unknown as { freeSockets: Record<string, PassThrough[]> }).freeSockets['x'] = Array.from({ length: 8 }, () => new PassThrough());
+  (agent as unknown as { freeSockets: Record<string, PassThrough[]> }).freeSockets['x'] = Array.from(
+    { length: 8 },
+    () => new PassThrough(),
+  );
   const text = inspect({ path: '/_ping', agent }, { showHidden: true, depth: null });
   assert.match(text, /SshDockerAgent\(\/var\/run\/docker\.sock\)/);
   assert.ok(text.length < 300, `${text.length} characters`);

@@ -12,7 +12,10 @@ test('checkpoint announces the step, then stops only when cancelled', () => {
   const o = { signal: ctrl.signal, onStep: (s: string) => seen.push(s) };
   checkpoint(o, 'a');
   ctrl.abort();
-  assert.throws(() => checkpoint(o, 'b'), (err) => kind(err) === 'cancelled');
+  assert.throws(
+    () => checkpoint(o, 'b'),
+    (err) => kind(err) === 'cancelled',
+  );
   assert.deepEqual(seen, ['a', 'b']);
   checkpoint(undefined, 'c');
 });
@@ -27,14 +30,20 @@ test('afterChange with a cancel undoes and stops as a plain cancel', async () =>
   const ctrl = new AbortController();
   ctrl.abort();
   let undone = 0;
-  await assert.rejects(afterChange({ signal: ctrl.signal }, 'made', 'x was made.', async () => void undone++), (err) => kind(err) === 'cancelled');
+  await assert.rejects(
+    afterChange({ signal: ctrl.signal }, 'made', 'x was made.', async () => void undone++),
+    (err) => kind(err) === 'cancelled',
+  );
   assert.equal(undone, 1);
 });
 
 test('afterChange with a cancel and no undo, or a failed undo, says what remains', async () => {
   const ctrl = new AbortController();
   ctrl.abort();
-  await assert.rejects(afterChange({ signal: ctrl.signal }, 'made', 'x was made.'), (err: Error) => kind(err) === 'cancelledLate' && err.message === 'Cancelled too late: x was made.');
+  await assert.rejects(
+    afterChange({ signal: ctrl.signal }, 'made', 'x was made.'),
+    (err: Error) => kind(err) === 'cancelledLate' && err.message === 'Cancelled too late: x was made.',
+  );
   await assert.rejects(
     afterChange({ signal: ctrl.signal }, 'made', 'x was made.', () => Promise.reject(new Error('it is in use.'))),
     (err: Error) => kind(err) === 'cancelledLate' && err.message === 'Cancelled too late: x was made. Undoing it failed (it is in use).',

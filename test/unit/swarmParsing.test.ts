@@ -43,7 +43,10 @@ test('nodes from Engine API answers, leader first', () => {
   assert.equal(worker.address, '10.99.0.9');
   assert.deepEqual(worker.labels, {});
   assert.equal(other.managerStatus, 'unreachable');
-  assert.deepEqual(sortNodes([worker, other, leader]).map((n) => n.hostname), ['h1', 'h3', 'h2']);
+  assert.deepEqual(
+    sortNodes([worker, other, leader]).map((n) => n.hostname),
+    ['h1', 'h3', 'h2'],
+  );
   const odd = nodeFromAnswer({});
   assert.equal(odd.role, 'worker');
   assert.equal(odd.status, 'unknown');

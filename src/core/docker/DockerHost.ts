@@ -29,7 +29,11 @@ export class DockerHost {
     // The agent decides where bytes go. A socketPath (not a host) matters: VS Code's extension host
     // patches http.request for proxy support and drops a custom agent for requests to a host name,
     // but leaves socket requests alone.
-    return new Docker({ socketPath: this.config.dockerSocket ?? DEFAULT_DOCKER_SOCKET, agent: this.agent, version } as Docker.DockerOptions);
+    return new Docker({
+      socketPath: this.config.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
+      agent: this.agent,
+      version,
+    } as Docker.DockerOptions);
   }
 
   /**

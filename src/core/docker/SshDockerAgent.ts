@@ -38,10 +38,7 @@ export class SshDockerAgent extends http.Agent {
     return `SshDockerAgent(${this.socketPath})`;
   }
 
-  override createConnection(
-    _options: http.ClientRequestArgs,
-    callback?: (err: Error | null, socket: Duplex) => void,
-  ): Duplex | undefined {
+  override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, socket: Duplex) => void): Duplex | undefined {
     this.connection.openDockerStream(this.socketPath).then(
       (channel) => {
         callback?.(null, asSocket(channel));

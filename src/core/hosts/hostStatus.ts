@@ -6,7 +6,13 @@ import type { HostStatus, SwarmState } from '../model';
 interface InfoAnswer {
   ServerVersion?: string;
   OperatingSystem?: string;
-  Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } | null; RemoteManagers?: unknown };
+  Swarm?: {
+    LocalNodeState?: string;
+    NodeID?: string;
+    ControlAvailable?: boolean;
+    Cluster?: { ID?: string } | null;
+    RemoteManagers?: unknown;
+  };
 }
 
 const SWARM_STATES: SwarmState[] = ['inactive', 'pending', 'active', 'error', 'locked'];
@@ -27,14 +33,18 @@ export function statusFromInfo(name: string, answer: InfoAnswer | null | undefin
       nodeId: info.Swarm?.NodeID ?? '',
       isManager: info.Swarm?.ControlAvailable === true,
       clusterId: info.Swarm?.Cluster?.ID || undefined,
-      ...(info.Swarm?.ControlAvailable === true && managerIdsOf(info.Swarm.RemoteManagers) ? { managerIds: managerIdsOf(info.Swarm.RemoteManagers) } : {}),
+      ...(info.Swarm?.ControlAvailable === true && managerIdsOf(info.Swarm.RemoteManagers)
+        ? { managerIds: managerIdsOf(info.Swarm.RemoteManagers) }
+        : {}),
     },
   };
 }
 
 function managerIdsOf(remote: unknown): string[] | undefined {
   if (!Array.isArray(remote)) return undefined;
-  const ids = remote.map((m: unknown) => (m && typeof m === 'object' ? (m as { NodeID?: unknown }).NodeID : undefined)).filter((id): id is string => typeof id === 'string' && id !== '');
+  const ids = remote
+    .map((m: unknown) => (m && typeof m === 'object' ? (m as { NodeID?: unknown }).NodeID : undefined))
+    .filter((id): id is string => typeof id === 'string' && id !== '');
   return [...new Set(ids)].sort();
 }
 

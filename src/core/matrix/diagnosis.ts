@@ -35,15 +35,21 @@ export function overallDiagnoses(hosts: string[], cells: MatrixCell[], problems:
     }
   }
   for (const h of isolated) {
-    out.push(`Every overlay pair to and from ${h} fails while its local check passes and the other hosts reach each other: VXLAN traffic (4789/udp) to or from ${h} is blocked or mangled.`);
+    out.push(
+      `Every overlay pair to and from ${h} fails while its local check passes and the other hosts reach each other: VXLAN traffic (4789/udp) to or from ${h} is blocked or mangled.`,
+    );
   }
   const rest = cross.filter((c) => !isolated.includes(c.from) && !isolated.includes(c.to));
   const nameOnly = rest.filter((c) => c.byIp.ok && !c.byName.ok);
-  if (nameOnly.length) out.push(`${nameOnly.length} pair(s) reach each other by IP but not by name: service discovery (gossip, 7946/tcp+udp) is failing between those hosts.`);
+  if (nameOnly.length)
+    out.push(
+      `${nameOnly.length} pair(s) reach each other by IP but not by name: service discovery (gossip, 7946/tcp+udp) is failing between those hosts.`,
+    );
   const mtu = rest.filter((c) => c.byIp.ok && c.byName.ok && c.large && !c.large.ok);
   if (mtu.length) out.push(`${mtu.length} pair(s) pass small packets but not large ones: an MTU problem on the path between the hosts.`);
   const down = rest.filter((c) => !c.byIp.ok);
-  if (down.length && !isolated.length) out.push(`${down.length} pair(s) cannot reach each other over the overlay: check 4789/udp and 7946/tcp+udp between those hosts.`);
+  if (down.length && !isolated.length)
+    out.push(`${down.length} pair(s) cannot reach each other over the overlay: check 4789/udp and 7946/tcp+udp between those hosts.`);
   if (live.length === 1 && hosts.length > 1) out.push('Only one host took part, so nothing crossed the overlay.');
   return out;
 }

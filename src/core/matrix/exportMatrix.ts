@@ -10,11 +10,26 @@ export function reportDocument(r: MatrixReport) {
     to: c.to,
     ok: c.ok,
     byName: { ok: c.byName.ok, lossPercent: c.byName.lossPercent, avgMs: c.byName.avgMs, error: c.byName.error },
-    byIp: { ok: c.byIp.ok, lossPercent: c.byIp.lossPercent, minMs: c.byIp.minMs, avgMs: c.byIp.avgMs, maxMs: c.byIp.maxMs, error: c.byIp.error },
+    byIp: {
+      ok: c.byIp.ok,
+      lossPercent: c.byIp.lossPercent,
+      minMs: c.byIp.minMs,
+      avgMs: c.byIp.avgMs,
+      maxMs: c.byIp.maxMs,
+      error: c.byIp.error,
+    },
     large: c.large ? { ok: c.large.ok, size: r.largeSize, error: c.large.error } : undefined,
     diagnosis: c.diagnosis,
   });
-  return { network: r.network, ...(r.testedOn ? { testedOn: r.testedOn } : {}), hosts: r.hosts, ok: r.ok, cells: r.cells.map(strip), diagnoses: r.diagnoses, problems: r.problems };
+  return {
+    network: r.network,
+    ...(r.testedOn ? { testedOn: r.testedOn } : {}),
+    hosts: r.hosts,
+    ok: r.ok,
+    cells: r.cells.map(strip),
+    diagnoses: r.diagnoses,
+    problems: r.problems,
+  };
 }
 
 export function toJson(r: MatrixReport): string {

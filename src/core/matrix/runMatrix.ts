@@ -115,7 +115,11 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
   try {
     checkpoint(o, 'sweep');
     o.onProgress?.('Removing probes left by earlier runs…');
-    await sweepProbes(hosts, hosts.list().map((h) => h.name), log);
+    await sweepProbes(
+      hosts,
+      hosts.list().map((h) => h.name),
+      log,
+    );
     timings.sweepMs = Date.now() - t;
     checkpoint(o, 'settle');
     t = Date.now();
@@ -188,7 +192,10 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
     const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
     cells.sort((a, b) => order(a) - order(b));
     const failing = cells.some((c) => !c.ok);
-    const diagnoses = [...(failing ? unseenDiagnoses(unseen, Math.round(timings.convergeMs / 1000)) : []), ...overallDiagnoses(o.hosts, cells, problems)];
+    const diagnoses = [
+      ...(failing ? unseenDiagnoses(unseen, Math.round(timings.convergeMs / 1000)) : []),
+      ...overallDiagnoses(o.hosts, cells, problems),
+    ];
     const ok = problems.length === 0 && cells.every((c) => c.ok);
     return { network: net.Name, hosts: o.hosts, ok, cells, diagnoses, problems, largeSize, timings };
   } finally {

@@ -27,11 +27,11 @@ async function lastLeave(hosts: DockerHosts, host: string, networkId: string): P
   const info = (await h.call('read the daemon clock', (d) => d.info())) as { SystemTime?: string };
   const now = Date.parse(info.SystemTime ?? '') || Date.now();
   const text = await h.call('read recent network events', async (d) => {
-    const stream = (await d.getEvents({
+    const stream = await d.getEvents({
       since: dockerTime(now - REJOIN_GAP_S * 1000),
       until: dockerTime(now),
       filters: JSON.stringify({ type: ['network'], event: ['disconnect'], network: [networkId] }),
-    } as object));
+    } as object);
     return readAll(stream);
   });
   let left: number | undefined;
@@ -52,8 +52,20 @@ async function lastLeave(hosts: DockerHosts, host: string, networkId: string): P
  * Waits until REJOIN_GAP_S have passed since a container last left the network on any of the hosts
  * (an earlier run's probes, typically). Returns the ms waited. Hosts that cannot say are not waited for.
  */
-export async function waitOutRecentLeaves(hosts: DockerHosts, names: string[], networkId: string, onProgress?: (m: string) => void, signal?: AbortSignal): Promise<number> {
-  const found = await Promise.all(names.map((n) => lastLeave(hosts, n, networkId).then((r) => ({ n, ...r })).catch(() => ({ n, now: 0, left: undefined }))));
+export async function waitOutRecentLeaves(
+  hosts: DockerHosts,
+  names: string[],
+  networkId: string,
+  onProgress?: (m: string) => void,
+  signal?: AbortSignal,
+): Promise<number> {
+  const found = await Promise.all(
+    names.map((n) =>
+      lastLeave(hosts, n, networkId)
+        .then((r) => ({ n, ...r }))
+        .catch(() => ({ n, now: 0, left: undefined })),
+    ),
+  );
   let waitMs = 0;
   let who = '';
   for (const f of found) {
@@ -62,7 +74,9 @@ export async function waitOutRecentLeaves(hosts: DockerHosts, names: string[], n
     if (rest > waitMs) [waitMs, who] = [Math.ceil(rest), f.n];
   }
   if (waitMs <= 0) return 0;
-  onProgress?.(`A container left this network on ${who} moments ago; waiting ${Math.ceil(waitMs / 1000)} s so the overlay settles before the probes join…`);
+  onProgress?.(
+    `A container left this network on ${who} moments ago; waiting ${Math.ceil(waitMs / 1000)} s so the overlay settles before the probes join…`,
+  );
   await abortableDelay(waitMs, signal);
   return waitMs;
 }
@@ -87,7 +101,11 @@ export async function waitUntilKnown(
       probes.map(async (p) => {
         let known = new Set<string>();
         try {
-          const info = (await hosts.get(p.host).call('inspect the network (verbose)', (d) => (d.getNetwork(network).inspect as (o: object) => Promise<unknown>)({ verbose: true }))) as {
+          const info = (await hosts
+            .get(p.host)
+            .call('inspect the network (verbose)', (d) =>
+              (d.getNetwork(network).inspect as (o: object) => Promise<unknown>)({ verbose: true }),
+            )) as {
             Services?: Record<string, { Tasks?: Array<{ Name?: string }> | null }> | null;
           };
           known = new Set(Object.values(info.Services ?? {}).flatMap((svc) => (svc.Tasks ?? []).map((task) => task.Name ?? '')));

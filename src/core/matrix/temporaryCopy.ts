@@ -50,9 +50,10 @@ export async function removeWhenFree(via: DockerHost, id: string, signal?: Abort
 /** Removes temporary networks of earlier runs through a manager; returns how many went. */
 export async function sweepTemporaryNetworks(via: DockerHost, logger: Logger, signal?: AbortSignal): Promise<number> {
   try {
-    const nets = (await via.call('list temporary networks', (d) =>
-      d.listNetworks({ filters: { label: [TEMPORARY_LABEL] } }),
-    )) as Array<{ Id: string; Name: string }>;
+    const nets = (await via.call('list temporary networks', (d) => d.listNetworks({ filters: { label: [TEMPORARY_LABEL] } }))) as Array<{
+      Id: string;
+      Name: string;
+    }>;
     let removed = 0;
     for (const n of nets) {
       if (await removeWhenFree(via, n.Id, signal)) removed++;

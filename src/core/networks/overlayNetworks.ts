@@ -53,7 +53,11 @@ export function summarize(n: NetworkAnswer): NetworkSummary {
     builtIn: BUILT_IN.has(n.Name ?? ''),
     subnets: (Array.isArray(n.IPAM?.Config) ? n.IPAM.Config : [])
       .filter((c): c is NonNullable<typeof c> => !!c && typeof c === 'object' && typeof c.Subnet === 'string' && c.Subnet !== '')
-      .map((c) => ({ subnet: c.Subnet!, gateway: typeof c.Gateway === 'string' && c.Gateway ? c.Gateway : undefined, ipRange: typeof c.IPRange === 'string' && c.IPRange ? c.IPRange : undefined })),
+      .map((c) => ({
+        subnet: c.Subnet!,
+        gateway: typeof c.Gateway === 'string' && c.Gateway ? c.Gateway : undefined,
+        ipRange: typeof c.IPRange === 'string' && c.IPRange ? c.IPRange : undefined,
+      })),
     mtu: Number.isFinite(mtu) && mtu > 0 ? mtu : undefined,
     labels: { ...(n.Labels ?? {}) },
   };
@@ -80,12 +84,14 @@ export async function usedRanges(hosts: DockerHosts, via: DockerHost, hostNames:
       used.push({ cidr, owner });
     }
   };
-  for (const n of await listNetworks(via)) for (const s of n.subnets) add(s.subnet, `network "${n.name}"${n.scope === 'swarm' ? '' : ` on ${via.name}`}`);
+  for (const n of await listNetworks(via))
+    for (const s of n.subnets) add(s.subnet, `network "${n.name}"${n.scope === 'swarm' ? '' : ` on ${via.name}`}`);
   await Promise.all(
     hostNames.map(async (name) => {
       const h = hosts.get(name);
       try {
-        for (const n of await listNetworks(h)) if (n.scope !== 'swarm') for (const s of n.subnets) add(s.subnet, `network "${n.name}" on ${name}`);
+        for (const n of await listNetworks(h))
+          if (n.scope !== 'swarm') for (const s of n.subnets) add(s.subnet, `network "${n.name}" on ${name}`);
         for (const a of await hostAddresses(h.ssh)) add(`${a.address}/${a.prefix}`, `${name}'s ${a.interface}`);
       } catch {
         // An unreachable host cannot be checked; the others still are.
@@ -95,7 +101,13 @@ export async function usedRanges(hosts: DockerHosts, via: DockerHost, hostNames:
   return used;
 }
 
-export async function createOverlay(hosts: DockerHosts, via: DockerHost, hostNames: string[], o: OverlayOptions, steps?: StepOptions): Promise<NetworkSummary> {
+export async function createOverlay(
+  hosts: DockerHosts,
+  via: DockerHost,
+  hostNames: string[],
+  o: OverlayOptions,
+  steps?: StepOptions,
+): Promise<NetworkSummary> {
   checkpoint(steps, 'networks');
   const existing = (await listNetworks(via)).map((n) => n.name);
   checkpoint(steps, 'ranges');
@@ -106,7 +118,12 @@ export async function createOverlay(hosts: DockerHosts, via: DockerHost, hostNam
   const options: Record<string, string> = {};
   if (o.encrypted) options.encrypted = '';
   if (o.mtu !== undefined) options['com.docker.network.driver.mtu'] = String(o.mtu);
-  const ipam = o.subnet ? { Driver: 'default', Config: [{ Subnet: o.subnet, ...(o.gateway ? { Gateway: o.gateway } : {}), ...(o.ipRange ? { IPRange: o.ipRange } : {}) }] } : undefined;
+  const ipam = o.subnet
+    ? {
+        Driver: 'default',
+        Config: [{ Subnet: o.subnet, ...(o.gateway ? { Gateway: o.gateway } : {}), ...(o.ipRange ? { IPRange: o.ipRange } : {}) }],
+      }
+    : undefined;
   checkpoint(steps, 'create');
   const created = await via.call(`create the network "${o.name}"`, (d) =>
     d.createNetwork({
@@ -166,8 +183,12 @@ export async function removeOverlay(hosts: DockerHosts, via: DockerHost, hostNam
   if (!n) throw new Refused(`No network "${network}" on ${via.name}.`);
   if (n.builtIn) throw new Refused(`"${n.name}" is one of Docker's own networks and cannot be removed.`);
   const members = await networkMembers(hosts, hostNames, n.name);
-  const services = (await via.call('list services', (d) => d.listServices())) as Array<{ Spec?: { Name?: string; TaskTemplate?: { Networks?: Array<{ Target?: string }> } } }>;
-  const users = services.filter((s) => (s.Spec?.TaskTemplate?.Networks ?? []).some((t) => t.Target === n.id || t.Target === n.name)).map((s) => `service ${s.Spec?.Name}`);
+  const services = (await via.call('list services', (d) => d.listServices())) as Array<{
+    Spec?: { Name?: string; TaskTemplate?: { Networks?: Array<{ Target?: string }> } };
+  }>;
+  const users = services
+    .filter((s) => (s.Spec?.TaskTemplate?.Networks ?? []).some((t) => t.Target === n.id || t.Target === n.name))
+    .map((s) => `service ${s.Spec?.Name}`);
   users.push(...members.map((m) => `${m.container} on ${m.host}`));
   if (users.length) throw new Refused(`"${n.name}" is in use by ${users.join(', ')}: remove or disconnect them first.`);
   await via.call(`remove the network "${n.name}"`, (d) => d.getNetwork(n.id).remove());

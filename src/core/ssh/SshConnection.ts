@@ -172,7 +172,9 @@ export class SshConnection {
         resolve();
       });
       client.on('error', fail);
-      client.once('close', () => fail(new Error(this.disposed ? 'Connection closed by dispose' : 'Connection closed during the handshake')));
+      client.once('close', () =>
+        fail(new Error(this.disposed ? 'Connection closed by dispose' : 'Connection closed during the handshake')),
+      );
       client.connect(config);
     }).finally(() => {
       if (this.opening === client) this.opening = undefined;
@@ -186,9 +188,9 @@ export class SshConnection {
     this.connectCount++;
     const worked = auth.lastOffer();
     if (worked && options.secrets.accepted) {
-      await options.secrets.accepted(worked.kind, worked.id, worked.value).catch((err: unknown) =>
-        log.warn(`ssh: could not keep the ${worked.kind}: ${String(err)}`),
-      );
+      await options.secrets
+        .accepted(worked.kind, worked.id, worked.value)
+        .catch((err: unknown) => log.warn(`ssh: could not keep the ${worked.kind}: ${String(err)}`));
     }
     log.info(`ssh: connected to ${this.label} in ${Date.now() - started} ms`);
     client.removeAllListeners('error');
@@ -258,11 +260,11 @@ export class SshConnection {
     // Whoever destroys a channel (the HTTP agent dropping a socket, a finished exec) has stopped
     // reading it: drain it, or the channel, and its slot, stay taken for good.
     const destroy = channel.destroy.bind(channel);
-    channel.destroy = ((...args: Parameters<typeof channel.destroy>) => {
+    channel.destroy = (...args: Parameters<typeof channel.destroy>) => {
       destroy(...args);
       channel.resume();
       return channel;
-    });
+    };
     return channel;
   }
 
@@ -276,9 +278,7 @@ export class SshConnection {
     const client = await this.connect(signal);
     const release = await limiter.acquire(signal);
     try {
-      const channel = await new Promise<ClientChannel>((resolve, reject) =>
-        open(client, (err, ch) => (err ? reject(err) : resolve(ch))),
-      );
+      const channel = await new Promise<ClientChannel>((resolve, reject) => open(client, (err, ch) => (err ? reject(err) : resolve(ch))));
       return this.track(channel, release);
     } catch (err) {
       release();

@@ -14,10 +14,7 @@ export interface KnownHostLine {
 }
 
 export type HostKeyVerdict =
-  | { status: 'match' }
-  | { status: 'mismatch'; knownFingerprints: string[] }
-  | { status: 'unknown' }
-  | { status: 'revoked' };
+  { status: 'match' } | { status: 'mismatch'; knownFingerprints: string[] } | { status: 'unknown' } | { status: 'revoked' };
 
 /** SHA256 fingerprint as OpenSSH prints it: `SHA256:` + unpadded base64. */
 export function fingerprint(keyBlob: Buffer): string {
@@ -136,7 +133,13 @@ export class KnownHosts {
 
   /** Key types known for a host, so the client can ask the server for one of those first. */
   keyTypesFor(host: string, port: number): string[] {
-    return [...new Set(this.linesFor(host, port).filter((l) => !l.marker).map((l) => l.keyType))];
+    return [
+      ...new Set(
+        this.linesFor(host, port)
+          .filter((l) => !l.marker)
+          .map((l) => l.keyType),
+      ),
+    ];
   }
 
   verify(host: string, port: number, keyBlob: Buffer): HostKeyVerdict {

@@ -185,7 +185,14 @@ function inlineIncludes(text: string, home: string, depth: number): string {
 function expandGlob(p: string): string[] {
   const base = path.basename(p);
   if (!/[*?]/.test(base)) return [p];
-  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      base
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   try {
     return readdirSync(path.dirname(p))
       .filter((f) => re.test(f))

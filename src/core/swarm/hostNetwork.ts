@@ -39,7 +39,8 @@ export async function hostAddresses(ssh: SshConnection, signal?: AbortSignal): P
 export async function routeSource(ssh: SshConnection, peer: string, signal?: AbortSignal): Promise<string | undefined> {
   const r = await ssh.execRead(['ip', '-o', 'route', 'get', peer], signal);
   const src = r.code === 0 ? parseRouteSource(r.stdout) : undefined;
-  if (!src) ssh.log(`ip route get ${peer} on ${ssh.endpoint.hostName} gave no source (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+  if (!src)
+    ssh.log(`ip route get ${peer} on ${ssh.endpoint.hostName} gave no source (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
   return src;
 }
 
@@ -62,7 +63,15 @@ export async function tcpReachable(
   try {
     const pending = from.forwardTcp(host, port);
     // A channel that opens after we gave up must still be closed.
-    timer.signal.addEventListener('abort', () => void pending.then((ch) => ch.destroy(), () => undefined), { once: true });
+    timer.signal.addEventListener(
+      'abort',
+      () =>
+        void pending.then(
+          (ch) => ch.destroy(),
+          () => undefined,
+        ),
+      { once: true },
+    );
     const channel = await Promise.race([
       pending,
       new Promise<never>((_, reject) => timer.signal.addEventListener('abort', () => reject(new Cancelled()), { once: true })),
@@ -72,7 +81,7 @@ export async function tcpReachable(
   } catch (err) {
     if (signal?.aborted) throw new Cancelled();
     if (err instanceof Cancelled) return { ok: false, reason: `no answer within ${Math.round(timeoutMs / 1000)} s` };
-    const cause = err instanceof SwarmOverlayError ? (err.cause as Error | undefined)?.message ?? err.message : String(err);
+    const cause = err instanceof SwarmOverlayError ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
     const reason = cause.replace(/^\(SSH\) Channel open failure:\s*/, '');
     return { ok: false, reason: /^open failed$|connect failed/i.test(reason) ? 'connection refused or blocked' : reason.toLowerCase() };
   } finally {

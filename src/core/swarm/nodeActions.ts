@@ -62,7 +62,10 @@ export async function changeNode(via: DockerHost, ref: string, change: NodeChang
       // Demoting the node we read through leaves it unable to answer: report the change as made.
       return { ...node, role: change.role, managerStatus: undefined };
     }
-    const settled = change.role === 'manager' ? now.managerStatus === 'reachable' || now.managerStatus === 'leader' : now.role === 'worker' && !now.managerStatus;
+    const settled =
+      change.role === 'manager'
+        ? now.managerStatus === 'reachable' || now.managerStatus === 'leader'
+        : now.role === 'worker' && !now.managerStatus;
     if (settled || Date.now() > deadline) return now;
     // changeNode takes no AbortSignal, so nothing cuts this pause short.
     await abortableDelay(250);

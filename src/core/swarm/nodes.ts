@@ -15,11 +15,15 @@ export interface NodeAnswer {
 // A daemon's answer is trusted for nothing, not even its types: a field of the wrong type reads as absent.
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const stringEntries = (v: unknown): Record<string, string> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) : {};
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string'))
+    : {};
 
 export function nodeFromAnswer(n: NodeAnswer): SwarmNode {
   const role: NodeRole = n.Spec?.Role === 'manager' ? 'manager' : 'worker';
-  const availability = (['active', 'pause', 'drain'].includes(text(n.Spec?.Availability) ?? '') ? n.Spec!.Availability : 'active') as NodeAvailability;
+  const availability = (
+    ['active', 'pause', 'drain'].includes(text(n.Spec?.Availability) ?? '') ? n.Spec!.Availability : 'active'
+  ) as NodeAvailability;
   let managerStatus: SwarmNode['managerStatus'];
   if (role === 'manager') {
     const r = n.ManagerStatus?.Reachability;

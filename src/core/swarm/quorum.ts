@@ -44,7 +44,15 @@ export function quorum(managers: number, reachableManagers = managers): Quorum {
     warnings.push(`${m} managers tolerate no more failures than ${m - 1}: use an odd number of managers (3 tolerate 1, 5 tolerate 2).`);
   }
   if (m === 1 && hasQuorum) warnings.push('A single manager: if it fails, the swarm cannot be managed.');
-  return { managers: m, reachableManagers: r, majority: need, faultTolerance: faultTolerance(m), remainingTolerance: r - need, hasQuorum, warnings };
+  return {
+    managers: m,
+    reachableManagers: r,
+    majority: need,
+    faultTolerance: faultTolerance(m),
+    remainingTolerance: r - need,
+    hasQuorum,
+    warnings,
+  };
 }
 
 /** "3 managers · majority 2 · tolerates 1 failure" */

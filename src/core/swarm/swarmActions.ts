@@ -81,8 +81,9 @@ export interface JoinTokens {
 
 /** Join tokens from a manager; registered with the redactor so no log line can carry them. */
 export async function joinTokens(manager: DockerHost, redactor: Redactor): Promise<JoinTokens> {
-  const swarm = await manager.call('read the join tokens (is it a manager?)', (d) =>
-    d.swarmInspect() as Promise<{ JoinTokens?: { Worker?: string; Manager?: string } }>,
+  const swarm = await manager.call(
+    'read the join tokens (is it a manager?)',
+    (d) => d.swarmInspect() as Promise<{ JoinTokens?: { Worker?: string; Manager?: string } }>,
   );
   const worker = swarm.JoinTokens?.Worker ?? '';
   const mgr = swarm.JoinTokens?.Manager ?? '';
@@ -140,7 +141,9 @@ export async function joinSwarm(
   const [s, m] = await Promise.all([requireStatus(host), requireStatus(manager)]);
   if (s.swarm.state !== 'inactive') throw new Refused(describeMembership(host.name, s));
   if (m.swarm.state !== 'active' || !m.swarm.isManager) {
-    throw new Refused(`${manager.name} is not a manager of a swarm (swarm ${m.swarm.state}${m.swarm.state === 'active' ? ', worker' : ''}).`);
+    throw new Refused(
+      `${manager.name} is not a manager of a swarm (swarm ${m.swarm.state}${m.swarm.state === 'active' ? ', worker' : ''}).`,
+    );
   }
   const managerAddr = await swarmNodeAddr(manager);
   if (!managerAddr) throw new Refused(`${manager.name} does not report its swarm address.`);

@@ -60,5 +60,4 @@ export async function checkPorts(hosts: DockerHosts, members: SwarmHost[], timeo
   return Promise.all(jobs);
 }
 
-export const UDP_NOTE =
-  '7946/udp (gossip) and 4789/udp (VXLAN data) cannot be proven over SSH: run the connectivity matrix to test them.';
+export const UDP_NOTE = '7946/udp (gossip) and 4789/udp (VXLAN data) cannot be proven over SSH: run the connectivity matrix to test them.';

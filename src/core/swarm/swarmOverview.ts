@@ -76,7 +76,10 @@ export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]):
       continue;
     }
     const home = swarms.find(
-      (w) => (s.swarm.clusterId && w.clusterId === s.swarm.clusterId) || w.nodes.some((n) => n.id === s.swarm.nodeId) || (w.memberIds?.has(s.swarm.nodeId) ?? false),
+      (w) =>
+        (s.swarm.clusterId && w.clusterId === s.swarm.clusterId) ||
+        w.nodes.some((n) => n.id === s.swarm.nodeId) ||
+        (w.memberIds?.has(s.swarm.nodeId) ?? false),
     );
     (home ?? orphans).hostOfNode[s.swarm.nodeId] = s.name;
   }

@@ -28,7 +28,10 @@ export async function addHost({ core }: CommandContext): Promise<void> {
       suggestedName: c.name,
     })),
   ];
-  const picked = await pick(items, { title: 'Add Docker Host (1/2)', placeHolder: 'Pick an SSH alias or Docker context, or enter an address' });
+  const picked = await pick(items, {
+    title: 'Add Docker Host (1/2)',
+    placeHolder: 'Pick an SSH alias or Docker context, or enter an address',
+  });
   let entry = picked.entry;
   let suggested = picked.suggestedName;
   if (!entry) {

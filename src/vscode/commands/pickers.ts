@@ -25,7 +25,11 @@ export async function pickHost(state: ClusterState, title: string, filter: (s: H
 }
 
 /** A node of some swarm, with the manager host to act through. */
-export async function pickNode(state: ClusterState, title: string, filter: (n: SwarmNode) => boolean): Promise<{ node: SwarmNode; via: string }> {
+export async function pickNode(
+  state: ClusterState,
+  title: string,
+  filter: (n: SwarmNode) => boolean,
+): Promise<{ node: SwarmNode; via: string }> {
   await state.ready();
   const items = state.swarms.swarms.flatMap((s) =>
     s.via
@@ -75,7 +79,12 @@ export interface NetworkTarget {
 }
 
 /** The network of the item, or a custom swarm network picked from a swarm. */
-export async function pickNetwork(core: CoreService, state: ClusterState, arg: NetworkItem | undefined, title: string): Promise<NetworkTarget> {
+export async function pickNetwork(
+  core: CoreService,
+  state: ClusterState,
+  arg: NetworkItem | undefined,
+  title: string,
+): Promise<NetworkTarget> {
   if (arg) {
     const s = arg.scope;
     return { via: s.kind === 'swarm' ? s.via : s.host, name: arg.network.name, swarm: s.kind === 'swarm' };

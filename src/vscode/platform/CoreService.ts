@@ -83,12 +83,12 @@ export class CoreService implements vscode.Disposable {
     });
     if (!Array.isArray(settings.hosts)) problems.push('The setting swarmOverlay.hosts must be a list of hosts.');
     if (settings.ignoredWorkspaceHosts > 0) {
-      problems.push(
-        `${settings.ignoredWorkspaceHosts} host(s) from this workspace's settings are ignored until you trust the workspace.`,
-      );
+      problems.push(`${settings.ignoredWorkspaceHosts} host(s) from this workspace's settings are ignored until you trust the workspace.`);
     }
     if (settings.ignoredWorkspaceSettings.length > 0) {
-      problems.push(`${settings.ignoredWorkspaceSettings.join(', ')} from this workspace's settings ${settings.ignoredWorkspaceSettings.length > 1 ? 'are' : 'is'} ignored until you trust the workspace.`);
+      problems.push(
+        `${settings.ignoredWorkspaceSettings.join(', ')} from this workspace's settings ${settings.ignoredWorkspaceSettings.length > 1 ? 'are' : 'is'} ignored until you trust the workspace.`,
+      );
     }
     this.problems = problems;
     return valid;

@@ -52,7 +52,11 @@ export function nothingToDo(message: string): never {
  * A notification while `task` runs. With `cancellable`, its Cancel button aborts the signal the core
  * honours at every step (src/core/steps.ts); otherwise the signal never fires.
  */
-export function withProgress<T>(title: string, task: (steps: StepOptions) => Promise<T>, options: { cancellable?: boolean } = {}): Promise<T> {
+export function withProgress<T>(
+  title: string,
+  task: (steps: StepOptions) => Promise<T>,
+  options: { cancellable?: boolean } = {},
+): Promise<T> {
   const cancellable = options.cancellable ?? false;
   return Promise.resolve(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable }, (progress, token) => {

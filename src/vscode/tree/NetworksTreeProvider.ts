@@ -30,10 +30,19 @@ export class NetworkItem extends vscode.TreeItem {
     const owner = scope.kind === 'swarm' ? `swarm/${scope.id}` : scope.host;
     this.id = `${owner}/network/${network.id}`;
     const flags = [network.attachable && 'attachable', network.encrypted && 'encrypted', network.internal && 'internal'].filter(Boolean);
-    this.description = [`${network.driver} · ${network.scope}`, network.subnets.map((s) => s.subnet).join(', '), ...flags].filter(Boolean).join(' · ');
+    this.description = [`${network.driver} · ${network.scope}`, network.subnets.map((s) => s.subnet).join(', '), ...flags]
+      .filter(Boolean)
+      .join(' · ');
     this.iconPath = new vscode.ThemeIcon(network.builtIn ? 'lock-small' : custom ? 'type-hierarchy' : 'symbol-interface');
-    this.contextValue = contextTokens('network', network.driver === 'overlay' && 'overlay', network.builtIn ? 'builtin' : 'custom', network.attachable && 'attachable');
-    this.tooltip = new vscode.MarkdownString(`**${network.name}** \`${network.id.slice(0, 12)}\`\n\n${network.driver}, ${network.scope} scope${network.builtIn ? ', Docker\'s own network' : ''}`);
+    this.contextValue = contextTokens(
+      'network',
+      network.driver === 'overlay' && 'overlay',
+      network.builtIn ? 'builtin' : 'custom',
+      network.attachable && 'attachable',
+    );
+    this.tooltip = new vscode.MarkdownString(
+      `**${network.name}** \`${network.id.slice(0, 12)}\`\n\n${network.driver}, ${network.scope} scope${network.builtIn ? ", Docker's own network" : ''}`,
+    );
   }
 }
 
@@ -69,12 +78,31 @@ type Item = ScopeItem | NetworkItem | InfoItem | LazyGroupItem;
 export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
   const items = [
-    new InfoItem(`${idPrefix}/attachable`, 'attachable', yes(n.attachable), 'plug', 'Standalone containers can join it (the connectivity matrix needs this).'),
-    new InfoItem(`${idPrefix}/encrypted`, 'encrypted', yes(n.encrypted), n.encrypted ? 'lock' : 'unlock', 'IPsec (ESP) between nodes; not supported on Windows hosts.'),
+    new InfoItem(
+      `${idPrefix}/attachable`,
+      'attachable',
+      yes(n.attachable),
+      'plug',
+      'Standalone containers can join it (the connectivity matrix needs this).',
+    ),
+    new InfoItem(
+      `${idPrefix}/encrypted`,
+      'encrypted',
+      yes(n.encrypted),
+      n.encrypted ? 'lock' : 'unlock',
+      'IPsec (ESP) between nodes; not supported on Windows hosts.',
+    ),
     new InfoItem(`${idPrefix}/internal`, 'internal', yes(n.internal), 'shield', 'No route to the outside world.'),
   ];
   n.subnets.forEach((s, i) =>
-    items.push(new InfoItem(`${idPrefix}/subnet${i}`, 'subnet', `${s.subnet}${s.gateway ? ` · gateway ${s.gateway}` : ''}${s.ipRange ? ` · range ${s.ipRange}` : ''}`, 'symbol-numeric')),
+    items.push(
+      new InfoItem(
+        `${idPrefix}/subnet${i}`,
+        'subnet',
+        `${s.subnet}${s.gateway ? ` · gateway ${s.gateway}` : ''}${s.ipRange ? ` · range ${s.ipRange}` : ''}`,
+        'symbol-numeric',
+      ),
+    ),
   );
   items.push(new InfoItem(`${idPrefix}/mtu`, 'MTU', n.mtu ? String(n.mtu) : 'default', 'arrow-both'));
   return items;
@@ -123,10 +151,16 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
       const custom = mine.filter((n) => !n.builtIn).map((n) => new NetworkItem(n, scope));
       const builtIn = mine.filter((n) => n.builtIn);
       if (builtIn.length === 0) return custom;
-      const group = new LazyGroupItem(`${item.id}/builtin`, "Docker's own networks", async () => builtIn.map((n) => new NetworkItem(n, scope)), true, 'lock-small');
+      const group = new LazyGroupItem(
+        `${item.id}/builtin`,
+        "Docker's own networks",
+        async () => builtIn.map((n) => new NetworkItem(n, scope)),
+        true,
+        'lock-small',
+      );
       return [...custom, group];
     }
-    if (item instanceof LazyGroupItem) return this.remember(item, (await item.load()));
+    if (item instanceof LazyGroupItem) return this.remember(item, await item.load());
     if (item instanceof NetworkItem) {
       const n = item.network;
       const members = new LazyGroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
@@ -136,7 +170,10 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
   }
 
   private configured(host: string): boolean {
-    return this.core.docker().list().some((h) => h.name === host);
+    return this.core
+      .docker()
+      .list()
+      .some((h) => h.name === host);
   }
 
   private async members(item: NetworkItem): Promise<vscode.TreeItem[]> {
@@ -145,6 +182,14 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     const names = scope.kind === 'swarm' ? await this.core.swarmHostNames(scope.via) : [scope.host];
     const list: NetworkMember[] = await this.core.api.networkMembers(this.core.docker(), names, item.network.name);
     if (list.length === 0) return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
-    return list.map((m) => new InfoItem(`${item.id}/members/${m.host}/${m.container}`, m.container, `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`, 'package'));
+    return list.map(
+      (m) =>
+        new InfoItem(
+          `${item.id}/members/${m.host}/${m.container}`,
+          m.container,
+          `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`,
+          'package',
+        ),
+    );
   }
 }

@@ -18,10 +18,17 @@ export class SwarmItem extends vscode.TreeItem {
     // Without a cluster id (no leader, or managers not configured here) the hosts tell the groups apart.
     this.id = `swarm/${swarm.clusterId || `unknown/${Object.values(swarm.hostOfNode).sort().join(',')}`}`;
     const warnings = [...(swarm.quorum?.warnings ?? []), ...(swarm.error ? [swarm.error] : [])];
-    const serious = swarm.error !== undefined || swarm.quorum?.hasQuorum === false || (swarm.quorum?.managers ?? 0) % 2 === 0 || (swarm.quorum?.reachableManagers ?? 0) < (swarm.quorum?.managers ?? 0);
+    const serious =
+      swarm.error !== undefined ||
+      swarm.quorum?.hasQuorum === false ||
+      (swarm.quorum?.managers ?? 0) % 2 === 0 ||
+      (swarm.quorum?.reachableManagers ?? 0) < (swarm.quorum?.managers ?? 0);
     this.description = quorumText ?? swarm.error ?? '';
     this.iconPath = serious
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(swarm.quorum?.hasQuorum === false || swarm.error ? 'errorForeground' : 'problemsWarningIcon.foreground'))
+      ? new vscode.ThemeIcon(
+          'warning',
+          new vscode.ThemeColor(swarm.quorum?.hasQuorum === false || swarm.error ? 'errorForeground' : 'problemsWarningIcon.foreground'),
+        )
       : new vscode.ThemeIcon('organization');
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**Swarm** \`${swarm.clusterId || '?'}\`\n\n`);
@@ -50,7 +57,9 @@ export class NodeItem extends vscode.TreeItem {
     const icon = node.managerStatus === 'leader' ? 'star-full' : node.role === 'manager' ? 'server-process' : 'server';
     this.iconPath = new vscode.ThemeIcon(
       bad ? 'debug-disconnect' : icon,
-      new vscode.ThemeColor(bad ? 'errorForeground' : node.availability !== 'active' ? 'problemsWarningIcon.foreground' : 'testing.iconPassed'),
+      new vscode.ThemeColor(
+        bad ? 'errorForeground' : node.availability !== 'active' ? 'problemsWarningIcon.foreground' : 'testing.iconPassed',
+      ),
     );
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${node.hostname}** ${hostName && hostName !== node.hostname ? `(host ${hostName})` : ''}\n\n`);
@@ -63,7 +72,12 @@ export class NodeItem extends vscode.TreeItem {
       ['Engine', node.engineVersion],
       ['Address', node.address],
       ['Node ID', node.id],
-      ['Labels', Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '–'],
+      [
+        'Labels',
+        Object.entries(node.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || '–',
+      ],
     ];
     for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${v.replace(/\|/g, '\\|')} |\n`);
     this.tooltip = md;
@@ -132,7 +146,12 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
     const { api } = this.core;
     const out: Item[] = this.state.swarms.swarms.map((s) => new SwarmItem(s, s.quorum ? api.quorumLine(s.quorum) : undefined));
     if (this.state.swarms.standalone.length) {
-      out.push(new StandaloneGroupItem('Not in a swarm', this.state.swarms.standalone.map((n) => new StandaloneItem(n))));
+      out.push(
+        new StandaloneGroupItem(
+          'Not in a swarm',
+          this.state.swarms.standalone.map((n) => new StandaloneItem(n)),
+        ),
+      );
     }
     return out;
   }

@@ -4,7 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { readSettings } from '../platform/settings';
-import { type HostToWebview, type MatrixViewState, type NetworkChoice, type WebviewToHost, parseWebviewMessage } from '../../shared/protocol';
+import {
+  type HostToWebview,
+  type MatrixViewState,
+  type NetworkChoice,
+  type WebviewToHost,
+  parseWebviewMessage,
+} from '../../shared/protocol';
 import type { ClusterState } from '../ClusterState';
 import type { CommandContext } from '../commands/CommandContext';
 import type { CoreService } from '../platform/CoreService';
@@ -34,7 +40,10 @@ export class MatrixPanel {
     this.log = ctx.log;
     const extensionUri = ctx.extensionUri;
     if (restored) this.state = { ...restored, running: false, progress: undefined };
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')] };
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
     panel.webview.html = this.html();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
@@ -46,7 +55,9 @@ export class MatrixPanel {
     if (MatrixPanel.current) {
       MatrixPanel.current.panel.reveal();
     } else {
-      const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+      const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix', vscode.ViewColumn.Active, {
+        retainContextWhenHidden: false,
+      });
       panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'swarm-overlay.svg');
       MatrixPanel.current = new MatrixPanel(panel, ctx);
     }
@@ -79,7 +90,9 @@ export class MatrixPanel {
         const members = Object.values(s.hostOfNode);
         const nets = await api.listNetworks(this.core.host(s.via!));
         // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
-        const overlays = nets.filter((x) => x.driver === 'overlay' && !x.builtIn).sort((a, b) => Number(b.attachable) - Number(a.attachable));
+        const overlays = nets
+          .filter((x) => x.driver === 'overlay' && !x.builtIn)
+          .sort((a, b) => Number(b.attachable) - Number(a.attachable));
         for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
       }
       this.state.choices = choices;
@@ -141,7 +154,15 @@ export class MatrixPanel {
     const { api } = this.core;
     const image = readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE;
     this.run = new AbortController();
-    this.state = { ...this.state, selected: { via, network, hosts }, running: true, cells: [], report: undefined, error: undefined, progress: 'Starting…' };
+    this.state = {
+      ...this.state,
+      selected: { via, network, hosts },
+      running: true,
+      cells: [],
+      report: undefined,
+      error: undefined,
+      progress: 'Starting…',
+    };
     this.pushState();
     try {
       const result = await api.runMatrix(this.core.docker(), {
@@ -166,7 +187,12 @@ export class MatrixPanel {
       this.post({ type: 'matrix/done', report });
     } catch (err) {
       const cancelled = api.isCancelled(err);
-      this.state = { ...this.state, running: false, progress: undefined, error: cancelled ? 'Cancelled; every probe was removed.' : api.userMessage(err) };
+      this.state = {
+        ...this.state,
+        running: false,
+        progress: undefined,
+        error: cancelled ? 'Cancelled; every probe was removed.' : api.userMessage(err),
+      };
       this.post({ type: 'matrix/error', message: this.state.error! });
     } finally {
       this.run = undefined;
@@ -178,7 +204,10 @@ export class MatrixPanel {
     if (!report) return;
     const { api } = this.core;
     const ext = format === 'markdown' ? 'md' : format;
-    const uri = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`matrix-${report.network}.${ext}`), filters: { [format.toUpperCase()]: [ext] } });
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(`matrix-${report.network}.${ext}`),
+      filters: { [format.toUpperCase()]: [ext] },
+    });
     if (!uri) return;
     const text = format === 'json' ? api.matrixToJson(report) : format === 'csv' ? api.matrixToCsv(report) : api.matrixToMarkdown(report);
     await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
@@ -223,5 +252,7 @@ export class MatrixPanel {
 }
 
 function isViewState(v: unknown): v is MatrixViewState {
-  return typeof v === 'object' && v !== null && Array.isArray((v as MatrixViewState).cells) && Array.isArray((v as MatrixViewState).choices);
+  return (
+    typeof v === 'object' && v !== null && Array.isArray((v as MatrixViewState).cells) && Array.isArray((v as MatrixViewState).choices)
+  );
 }

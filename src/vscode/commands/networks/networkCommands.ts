@@ -31,14 +31,22 @@ export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: Swa
   const has = (l: string) => flags.some((f) => f.label === l);
   const optional = (text: string) => text || undefined;
   const subnet = optional(
-    await input({ title: t(3), prompt: 'Subnet (CIDR), empty to take one from the swarm pool', validate: (v) => (v ? api.subnetProblem(v, used) : undefined) }),
+    await input({
+      title: t(3),
+      prompt: 'Subnet (CIDR), empty to take one from the swarm pool',
+      validate: (v) => (v ? api.subnetProblem(v, used) : undefined),
+    }),
   );
   let gateway: string | undefined;
   let ipRange: string | undefined;
   if (subnet) {
     const cidr = api.parseCidr(subnet);
     gateway = optional(
-      await input({ title: t(3), prompt: `Gateway inside ${subnet}, empty for the first address`, validate: (v) => (v ? api.gatewayProblem(v, cidr) : undefined) }),
+      await input({
+        title: t(3),
+        prompt: `Gateway inside ${subnet}, empty for the first address`,
+        validate: (v) => (v ? api.gatewayProblem(v, cidr) : undefined),
+      }),
     );
     ipRange = optional(
       await input({
@@ -48,7 +56,11 @@ export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: Swa
       }),
     );
   }
-  const mtuText = await input({ title: t(4), prompt: 'MTU, empty for the default', validate: (v) => (v ? api.mtuProblem(/^\d+$/.test(v) ? Number(v) : NaN) : undefined) });
+  const mtuText = await input({
+    title: t(4),
+    prompt: 'MTU, empty for the default',
+    validate: (v) => (v ? api.mtuProblem(/^\d+$/.test(v) ? Number(v) : NaN) : undefined),
+  });
   const labelText = await input({
     title: t(4),
     prompt: 'Labels as k=v, separated by commas; empty for none',
@@ -72,9 +84,13 @@ export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: Swa
     mtu: mtuText ? Number(mtuText) : undefined,
     labels: api.parseLabels(splitCommaList(labelText)),
   };
-  const created = await withProgress(`Creating overlay network "${name}"…`, (steps) => api.createOverlay(core.docker(), manager, members, options, steps), {
-    cancellable: true,
-  });
+  const created = await withProgress(
+    `Creating overlay network "${name}"…`,
+    (steps) => api.createOverlay(core.docker(), manager, members, options, steps),
+    {
+      cancellable: true,
+    },
+  );
   await ctx.refresher.refresh();
   const clusterId = ctx.state.statuses.get(via)?.swarm.clusterId ?? '';
   void revealNetwork(ctx, `swarm/${clusterId}/network/${created.id}`);
@@ -122,7 +138,10 @@ export async function checkPortsCommand(ctx: CommandContext, arg?: SwarmArg): Pr
     '',
     '| from | to | port | purpose | result |',
     '|---|---|---|---|---|',
-    ...checks.map((c) => `| ${c.from} | ${c.to} (${c.address}) | ${c.port}/${c.protocol} | ${c.purpose} | ${c.ok ? 'ok' : `**blocked**: ${c.reason}`} |`),
+    ...checks.map(
+      (c) =>
+        `| ${c.from} | ${c.to} (${c.address}) | ${c.port}/${c.protocol} | ${c.purpose} | ${c.ok ? 'ok' : `**blocked**: ${c.reason}`} |`,
+    ),
     '',
     api.UDP_NOTE,
   ];
@@ -130,7 +149,9 @@ export async function checkPortsCommand(ctx: CommandContext, arg?: SwarmArg): Pr
   await vscode.window.showTextDocument(text, { preview: true });
   if (failed.length) {
     const f = failed[0]!;
-    void vscode.window.showWarningMessage(`${failed.length} of ${checks.length} port checks failed, e.g. ${f.from} → ${f.to}:${f.port}/tcp.`);
+    void vscode.window.showWarningMessage(
+      `${failed.length} of ${checks.length} port checks failed, e.g. ${f.from} → ${f.to}:${f.port}/tcp.`,
+    );
   } else {
     void vscode.window.showInformationMessage(`All ${checks.length} TCP port checks passed. ${api.UDP_NOTE}`);
   }

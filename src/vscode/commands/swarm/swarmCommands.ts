@@ -17,7 +17,8 @@ const CONTAINER_BRIDGE = /^(docker0|docker_gwbridge|br-|veth|virbr)/;
 
 export async function initSwarmCommand({ core, state }: CommandContext, arg?: HostArg): Promise<void> {
   const name =
-    arg?.hostName ?? (await pickHost(state, 'Initialize swarm on…', (s) => s.swarm.state === 'inactive', 'Every reachable host is in a swarm already.'));
+    arg?.hostName ??
+    (await pickHost(state, 'Initialize swarm on…', (s) => s.swarm.state === 'inactive', 'Every reachable host is in a swarm already.'));
   const { api } = core;
   const host = core.host(name);
   const addresses = await withProgress(`Reading the interfaces of ${name}…`, () => api.hostAddresses(host.ssh));
@@ -65,7 +66,12 @@ export async function initSwarmCommand({ core, state }: CommandContext, arg?: Ho
 export async function joinSwarmCommand({ core, state }: CommandContext, role: 'worker' | 'manager', arg?: HostArg): Promise<void> {
   const name =
     arg?.hostName ??
-    (await pickHost(state, `Join a swarm as ${role}: which host?`, (s) => s.swarm.state === 'inactive', 'Every reachable host is in a swarm already.'));
+    (await pickHost(
+      state,
+      `Join a swarm as ${role}: which host?`,
+      (s) => s.swarm.state === 'inactive',
+      'Every reachable host is in a swarm already.',
+    ));
   const status = state.statuses.get(name);
   if (status?.swarm.state === 'active') throw new Error(`${name} is already in a swarm; it must leave it first.`);
   const managers = [...state.statuses.values()].filter((s) => s.reachable && s.swarm.isManager && s.name !== name);
@@ -89,13 +95,18 @@ export async function joinSwarmCommand({ core, state }: CommandContext, role: 'w
 
 export async function leaveSwarmCommand({ core, state }: CommandContext, arg?: HostArg): Promise<void> {
   const name =
-    arg?.hostName ?? (await pickHost(state, 'Leave the swarm: which host?', (s) => s.swarm.state !== 'inactive', 'No reachable host is in a swarm.'));
+    arg?.hostName ??
+    (await pickHost(state, 'Leave the swarm: which host?', (s) => s.swarm.state !== 'inactive', 'No reachable host is in a swarm.'));
   const host = core.host(name);
   const impact = await core.api.leaveImpact(host);
   if (impact.blocked) {
     await confirm(`Force ${name} to leave the swarm?`, impact.warnings.join('\n\n'), 'Force Leave');
   } else {
-    await confirm(`Make ${name} leave the swarm?`, 'Its tasks move to other nodes. The node stays listed as down until it is removed.', 'Leave');
+    await confirm(
+      `Make ${name} leave the swarm?`,
+      'Its tasks move to other nodes. The node stays listed as down until it is removed.',
+      'Leave',
+    );
   }
   await withProgress(`${name} is leaving the swarm…`, (steps) => core.api.leaveSwarm(host, impact.blocked, steps), { cancellable: true });
 }
@@ -121,7 +132,11 @@ export async function setRoleCommand(ctx: CommandContext, role: 'manager' | 'wor
 export async function setAvailabilityCommand(ctx: CommandContext, availability: NodeAvailability, arg?: NodeArg): Promise<void> {
   const { node, via } = await nodeTarget(ctx, arg, `Set ${availability}: which node?`, (n) => n.availability !== availability);
   if (availability === 'drain') {
-    await confirm(`Drain ${node.hostname}?`, 'Its service tasks stop here and are rescheduled on other nodes; no new tasks are placed on it.', 'Drain');
+    await confirm(
+      `Drain ${node.hostname}?`,
+      'Its service tasks stop here and are rescheduled on other nodes; no new tasks are placed on it.',
+      'Drain',
+    );
   }
   await withProgress(`Setting ${node.hostname} to ${availability}…`, () =>
     ctx.core.api.changeNode(ctx.core.host(via), node.id, { kind: 'availability', availability }),
@@ -143,7 +158,9 @@ export async function addLabelCommand(ctx: CommandContext, arg?: NodeArg): Promi
       }
     },
   });
-  await withProgress(`Labelling ${node.hostname}…`, () => api.changeNode(ctx.core.host(via), node.id, { kind: 'labels', add: api.parseLabels([text]) }));
+  await withProgress(`Labelling ${node.hostname}…`, () =>
+    api.changeNode(ctx.core.host(via), node.id, { kind: 'labels', add: api.parseLabels([text]) }),
+  );
 }
 
 export async function removeLabelCommand(ctx: CommandContext, arg?: NodeArg): Promise<void> {
@@ -220,7 +237,11 @@ export async function rotateTokenCommand(ctx: CommandContext, arg?: HostArg): Pr
     ],
     { title: 'Rotate which join token?' },
   );
-  await confirm(`Rotate the ${which} join token?`, 'The current token stops working at once; nodes already in the swarm are not affected.', 'Rotate');
+  await confirm(
+    `Rotate the ${which} join token?`,
+    'The current token stops working at once; nodes already in the swarm are not affected.',
+    'Rotate',
+  );
   await withProgress(`Rotating the ${which} token…`, () => ctx.core.api.rotateToken(ctx.core.host(via), which));
   void vscode.window.showInformationMessage(`The ${which} join token was rotated.`);
 }
