@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createCore, type Core } from '../core/core';
 import { ConfigError, isCancelled, userMessage } from '../core/errors';
 import { parseHosts } from '../core/hosts/hostsConfig';
-import { lineLogger } from '../core/log';
+import { Redactor, lineLogger } from '../core/log';
 import { type SecretPrompter, acceptUnknownKeys, refuseUnknownKeys } from '../core/ssh/auth';
 import { type Command, parseCommandLine, scanCommandLine, usageText } from './commandLine';
 import { hostsCommands } from './hostsCommand';
@@ -45,9 +45,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (scan.json) io.stdout(JSON.stringify({ error: 'cancelled' }) + '\n');
       return 130;
     }
-    io.stderr(`swarm-overlay: ${userMessage(err)}\n`);
+    // Docker's and ssh's words can carry a token or a password: masked like every log line.
+    const message = (core?.redactor ?? new Redactor()).redact(userMessage(err));
+    io.stderr(`swarm-overlay: ${message}\n`);
     if (err instanceof UsageError) io.stderr(`\n${err.usage ?? USAGE}`);
-    if (scan.json) io.stdout(JSON.stringify({ error: userMessage(err) }) + '\n');
+    if (scan.json) io.stdout(JSON.stringify({ error: message }) + '\n');
     // Usage and setup problems are 2; a refused or failed operation is a failed check, 1.
     return err instanceof ConfigError ? 2 : 1;
   } finally {

@@ -96,7 +96,7 @@ const networkByName = throughManager({
       if (verb === 'inspect') {
         io.stdout(JSON.stringify(await inspectNetwork(via, network!), null, 2) + '\n');
       } else if (verb === 'rm') {
-        await removeOverlay(core.hosts, via, await swarmMemberNames(core, viaName), network!);
+        await removeOverlay(core.hosts, via, () => swarmMemberNames(core, viaName), network!);
         out(io, json, { removed: network }, `Removed network "${network}".`);
       } else {
         const list = await networkMembers(core.hosts, await swarmMemberNames(core, viaName), network!);

@@ -47,7 +47,7 @@ export class ClusterState implements vscode.Disposable {
           this.statuses = new Map(statuses.map((s) => [s.name, s]));
           this.log.debug(`refresh: ${statuses.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
         } catch (err) {
-          this.log.error(`refresh failed: ${String(err)}`);
+          this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         }
         this.loadedOnce = true;
         this.changed.fire();

@@ -125,16 +125,39 @@ describe('overlay networks', () => {
     );
     for (const m of members) assert.match(m.address, /^10\.51\.0\.\d+$/);
     await assert.rejects(
-      removeOverlay(core.hosts, h('h1'), names, 'so-members'),
+      removeOverlay(core.hosts, h('h1'), async () => names, 'so-members'),
       /"so-members" is in use by so-member-h1 on h1, so-member-h2 on h2, so-member-h3 on h3: remove or disconnect them first\./,
     );
     assert.ok((await listNetworks(h('h1'))).some((n) => n.name === 'so-members'));
     for (const n of names) await h(n).call('rm', (d) => d.getContainer(`so-member-${n}`).remove({ force: true }));
-    await removeOverlay(core.hosts, h('h1'), names, 'so-members');
+    await removeOverlay(core.hosts, h('h1'), async () => names, 'so-members');
     assert.ok(!(await listNetworks(h('h1'))).some((n) => n.name === 'so-members'));
     const rmBuiltIn = cli('network', 'rm', 'ingress', '--via', 'h1');
     assert.equal(rmBuiltIn.code, 1);
     assert.match(rmBuiltIn.stderr, /one of Docker's own networks/);
+  });
+
+  test("a worker's own bridge network is removed through that worker (no manager involved), refused while in use", async () => {
+    await h('h2').call('make a local network', (d) =>
+      d.createNetwork({ Name: 'so-local', Driver: 'bridge', Labels: { 'swarm-overlay.test': 'networks' } }),
+    );
+    await h('h2').call('run a container on it', async (d) => {
+      const c = await d.createContainer({
+        Image: IMAGE,
+        name: 'so-local-user',
+        Cmd: ['sleep', '300'],
+        Labels: { 'swarm-overlay.test': 'networks' },
+        HostConfig: { NetworkMode: 'so-local' },
+      });
+      await c.start();
+    });
+    const inUse = cli('network', 'rm', 'so-local', '--via', 'h2');
+    assert.equal(inUse.code, 1, inUse.stderr);
+    assert.match(inUse.stderr, /"so-local" is in use by so-local-user on h2: remove or disconnect them first\./);
+    await h('h2').call('rm', (d) => d.getContainer('so-local-user').remove({ force: true }));
+    const removed = cli('network', 'rm', 'so-local', '--via', 'h2');
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.ok(!(await listNetworks(h('h2'))).some((n) => n.name === 'so-local'), 'so-local is gone from h2');
   });
 
   test('ports: 2377 and 7946 between the swarm hosts, and a blocked one is named', async () => {

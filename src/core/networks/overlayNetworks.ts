@@ -177,15 +177,29 @@ export async function networkMembers(hosts: DockerHosts, hostNames: string[], ne
   return lists.flat().sort((a, b) => a.host.localeCompare(b.host) || a.container.localeCompare(b.container));
 }
 
-export async function removeOverlay(hosts: DockerHosts, via: DockerHost, hostNames: string[], network: string): Promise<void> {
+/**
+ * Removes a network, refused while anything uses it. A swarm network is looked up on every host of
+ * the swarm (`swarmHostNames`, read only then: a worker cannot list them); a host's own network on
+ * that host alone.
+ */
+export async function removeOverlay(
+  hosts: DockerHosts,
+  via: DockerHost,
+  swarmHostNames: () => Promise<string[]>,
+  network: string,
+): Promise<void> {
   const list = await listNetworks(via);
   const n = list.find((x) => x.name === network || x.id === network);
   if (!n) throw new Refused(`No network "${network}" on ${via.name}.`);
   if (n.builtIn) throw new Refused(`"${n.name}" is one of Docker's own networks and cannot be removed.`);
-  const members = await networkMembers(hosts, hostNames, n.name);
-  const services = (await via.call('list services', (d) => d.listServices())) as Array<{
-    Spec?: { Name?: string; TaskTemplate?: { Networks?: Array<{ Target?: string }> } };
-  }>;
+  const members = await networkMembers(hosts, n.scope === 'swarm' ? await swarmHostNames() : [via.name], n.name);
+  // Only a swarm network can carry services (and only a manager lists them: a worker's own networks go to it).
+  const services =
+    n.scope === 'swarm'
+      ? ((await via.call('list services', (d) => d.listServices())) as Array<{
+          Spec?: { Name?: string; TaskTemplate?: { Networks?: Array<{ Target?: string }> } };
+        }>)
+      : [];
   const users = services
     .filter((s) => (s.Spec?.TaskTemplate?.Networks ?? []).some((t) => t.Target === n.id || t.Target === n.name))
     .map((s) => `service ${s.Spec?.Name}`);

@@ -70,14 +70,14 @@ async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Pro
     }
   } catch (err) {
     if (isCancelled(err)) return undefined;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = ctx.core.redact(err instanceof Error ? err.message : String(err));
     if (isCancelledLate(err)) {
       // The user asked for the cancel: what remains is a warning to act on, not a failure.
       ctx.log.warn(`${command.id}: ${message}`);
       void vscode.window.showWarningMessage(message);
       return undefined;
     }
-    ctx.log.error(`${command.id} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    ctx.log.error(`${command.id} failed: ${err instanceof Error && err.stack ? ctx.core.redact(err.stack) : message}`);
     const choice = await vscode.window.showErrorMessage(message, 'Show Log');
     if (choice === 'Show Log') ctx.log.show(true);
     return undefined;

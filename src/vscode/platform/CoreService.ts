@@ -7,7 +7,7 @@ import type * as CoreModule from '../../core/index';
 import type { Core } from '../../core/core';
 import type { DockerHost } from '../../core/docker/DockerHost';
 import type { DockerHosts } from '../../core/hosts/DockerHosts';
-import type { Logger, Redactor } from '../../core/log';
+import { type Logger, Redactor } from '../../core/log';
 import type { HostConfig } from '../../core/model';
 import { ModalHostKeyPrompter } from './hostKeys';
 import { SecretStoragePrompter } from './secrets';
@@ -49,9 +49,12 @@ export class CoreService implements vscode.Disposable {
     return this.get().hosts;
   }
 
-  /** Masks join tokens and secrets in every log line. */
-  get redactor(): Redactor {
-    return this.get().redactor;
+  /** Masks join tokens and secrets: one for the extension's life, so a rebuilt core keeps what it learned. */
+  readonly redactor = new Redactor();
+
+  /** Text from Docker or SSH on its way to a notification, a tooltip or the log, with secrets masked. */
+  redact(text: string): string {
+    return this.redactor.redact(text);
   }
 
   /** The core's logger (redacting), for long operations that log their steps. */
@@ -111,6 +114,7 @@ export class CoreService implements vscode.Disposable {
       secrets: this.secrets,
       hostKeys: this.hostKeys,
       connectTimeoutMs: settings.connectTimeoutMs,
+      redactor: this.redactor,
     });
     this.coreKey = key;
     return this.core;

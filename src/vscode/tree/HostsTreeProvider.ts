@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { HostStatus } from '../../core/model';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { escapeMarkdown } from './markdown';
 import { contextTokens, swarmStateToken } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
@@ -22,7 +23,7 @@ export class HostNode extends vscode.TreeItem {
       return;
     }
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(hostName)}** · \`${address.replace(/`/g, '')}\`\n\n`);
+    md.appendMarkdown(`**${escapeMarkdown(hostName)}** · ${escapeMarkdown(address)}\n\n`);
     if (status.reachable) {
       const swarm = status.swarm;
       const role = swarm.state === 'active' ? (swarm.isManager ? 'manager' : 'worker') : '';
@@ -30,15 +31,15 @@ export class HostNode extends vscode.TreeItem {
       this.description = `Docker ${status.engineVersion} · swarm ${swarm.state}${role ? ` (${role})` : ''}`;
       this.contextValue = contextTokens('host', 'connected', swarmStateToken(swarm.state), role);
       md.appendMarkdown(`$(pass) Connected\n\n`);
-      md.appendMarkdown(`Docker Engine ${escape(status.engineVersion)} (API ${escape(status.apiVersion ?? '?')})`);
-      if (status.os) md.appendMarkdown(` on ${escape(status.os)}`);
+      md.appendMarkdown(`Docker Engine ${escapeMarkdown(status.engineVersion)} (API ${escapeMarkdown(status.apiVersion ?? '?')})`);
+      if (status.os) md.appendMarkdown(` on ${escapeMarkdown(status.os)}`);
       md.appendMarkdown(`\n\nSwarm: ${swarm.state}${role ? `, ${role}` : ''}`);
       if (swarm.nodeId) md.appendMarkdown(`, node \`${swarm.nodeId.slice(0, 12)}\``);
     } else {
       this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
       this.description = 'unreachable';
       this.contextValue = 'host unreachable';
-      md.appendMarkdown(`$(error) Unreachable\n\n${escape(status.error ?? '')}`);
+      md.appendMarkdown(`$(error) Unreachable\n\n${escapeMarkdown(status.error ?? '')}`);
     }
     this.tooltip = md;
   }
@@ -55,10 +56,6 @@ class MessageNode extends vscode.TreeItem {
 }
 
 type Node = HostNode | MessageNode;
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, '\\$&');
-}
 
 export class HostsTreeProvider extends StateTreeProvider<Node> {
   constructor(

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { escapeMarkdown } from './markdown';
 import { contextTokens } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
@@ -41,7 +42,8 @@ export class NetworkItem extends vscode.TreeItem {
       network.attachable && 'attachable',
     );
     this.tooltip = new vscode.MarkdownString(
-      `**${network.name}** \`${network.id.slice(0, 12)}\`\n\n${network.driver}, ${network.scope} scope${network.builtIn ? ", Docker's own network" : ''}`,
+      `**${escapeMarkdown(network.name)}** ${network.id.slice(0, 12)}\n\n` +
+        `${escapeMarkdown(network.driver)}, ${escapeMarkdown(network.scope)} scope${network.builtIn ? ", Docker's own network" : ''}`,
     );
   }
 }

@@ -5,6 +5,7 @@ import type { SwarmNode } from '../../core/model';
 import type { SwarmOverview } from '../../core/swarm/swarmOverview';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
+import { escapeMarkdown } from './markdown';
 import { contextTokens } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
 
@@ -31,10 +32,10 @@ export class SwarmItem extends vscode.TreeItem {
         )
       : new vscode.ThemeIcon('organization');
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**Swarm** \`${swarm.clusterId || '?'}\`\n\n`);
+    md.appendMarkdown(`**Swarm** ${escapeMarkdown(swarm.clusterId || '?')}\n\n`);
     if (quorumText) md.appendMarkdown(`${quorumText}\n\n`);
-    if (swarm.via) md.appendMarkdown(`Read through ${swarm.via}\n\n`);
-    for (const w of warnings) md.appendMarkdown(`- ${w}\n`);
+    if (swarm.via) md.appendMarkdown(`Read through ${escapeMarkdown(swarm.via)}\n\n`);
+    for (const w of warnings) md.appendMarkdown(`- ${escapeMarkdown(w)}\n`);
     this.tooltip = md;
     this.contextValue = contextTokens('swarm', swarm.via ? 'managed' : 'unmanaged');
   }
@@ -62,7 +63,9 @@ export class NodeItem extends vscode.TreeItem {
       ),
     );
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${node.hostname}** ${hostName && hostName !== node.hostname ? `(host ${hostName})` : ''}\n\n`);
+    md.appendMarkdown(
+      `**${escapeMarkdown(node.hostname)}** ${hostName && hostName !== node.hostname ? `(host ${escapeMarkdown(hostName)})` : ''}\n\n`,
+    );
     md.appendMarkdown(`| | |\n|---|---|\n`);
     const rows: Array<[string, string]> = [
       ['Role', node.role],
@@ -79,7 +82,7 @@ export class NodeItem extends vscode.TreeItem {
           .join(', ') || '–',
       ],
     ];
-    for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${v.replace(/\|/g, '\\|')} |\n`);
+    for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${escapeMarkdown(v)} |\n`);
     this.tooltip = md;
     this.contextValue = contextTokens(
       'node',

@@ -114,8 +114,9 @@ export async function removeNetworkCommand(ctx: CommandContext, arg?: NetworkIte
   const { core } = ctx;
   const target = await pickNetwork(core, ctx.state, arg, 'Remove which network?');
   await confirm(`Remove network "${target.name}"?`, 'It is refused while any container or service still uses the network.', 'Remove');
-  const names = target.swarm ? await core.swarmHostNames(target.via) : [target.via];
-  await withProgress(`Removing "${target.name}"…`, () => core.api.removeOverlay(core.docker(), core.host(target.via), names, target.name));
+  await withProgress(`Removing "${target.name}"…`, () =>
+    core.api.removeOverlay(core.docker(), core.host(target.via), () => core.swarmHostNames(target.via), target.name),
+  );
 }
 
 export async function inspectNetworkCommand(ctx: CommandContext, arg?: NetworkItem): Promise<void> {
