@@ -120,9 +120,9 @@ done
 # ---- start the hosts (all at once) ---------------------------------------------------------
 for ((n = 1; n <= nhosts; n++)); do
   hdir=$LAB_HOSTS_DIR/h$n
-  setsid nsenter --net="/run/netns/h$n" \
+  (lab_without_inherited_fds setsid nsenter --net="/run/netns/h$n" \
     unshare --mount --uts --pid --fork --kill-child --propagation private \
-    "$LAB_DIR/lib/host-init.sh" "$n" "$hdir" </dev/null >"$hdir/init.log" 2>&1 9>&- &
+    "$LAB_DIR/lib/host-init.sh" "$n" "$hdir" </dev/null >"$hdir/init.log" 2>&1) &
   echo $! >"$hdir/unshare.pid"
 done
 

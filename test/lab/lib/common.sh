@@ -84,6 +84,18 @@ lab_in_host() {
   nsenter --target "$pid" --net --mount --uts --pid --wdns="$wd" -- "$@"
 }
 
+# Runs a command with no file descriptor above 2 inherited: the lab's daemons live on after the
+# script that started them, and an inherited descriptor (a caller's `flock` lock, a CI runner's
+# pipe) would stay held for as long as they run.
+lab_without_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+  done
+  exec "$@"
+}
+
 # Pin the Engine API version (docker CLI 28 vs dockerd 20.10: negotiation can fail under load).
 lab_pin_api() {
   if [[ -z ${DOCKER_API_VERSION:-} && -r $LAB_STATE/env ]]; then

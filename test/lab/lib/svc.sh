@@ -4,6 +4,12 @@
 #   start-dockerd | stop-dockerd | start-sshd | stop-sshd | shutdown | status
 # Daemons are started with `setsid -f`, so they are re-parented to the host's init (PID 1 here).
 set -euo pipefail
+# The daemons started here outlive the caller: they must not inherit its descriptors (a test
+# runner's `flock` lock, a CI pipe). 255 is the descriptor bash reads this script through.
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  ((fd > 2 && fd != 255)) && eval "exec $fd>&-" 2>/dev/null
+done
 action=$1
 n=$2
 hdir=$3
