@@ -18,6 +18,7 @@ const GLOBAL_OPTIONS = {
   'known-hosts': { type: 'string' },
   'accept-new-host-keys': { type: 'boolean' },
   'connect-timeout': { type: 'string' },
+  'request-timeout': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -29,6 +30,7 @@ const OPTIONS_HELP = `Options (every command):
   --known-hosts FILE        known_hosts file (default: ~/.ssh/known_hosts)
   --accept-new-host-keys    Trust and record host keys not yet in known_hosts (refused otherwise)
   --connect-timeout SEC     SSH connect timeout in seconds (default: 10)
+  --request-timeout SEC     How long a host may leave one request unanswered, in seconds (default: 20)
   --json                    One JSON document on stdout
   -v, --verbose             Log to stderr
   -h, --help                This help; after a command, that command's usage
@@ -115,6 +117,7 @@ export interface GlobalSettings {
   knownHosts?: string;
   acceptNewHostKeys: boolean;
   connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
   json: boolean;
   verbose: boolean;
 }
@@ -221,7 +224,8 @@ function checkedCommandLine(
 
   if (typeof values.hosts === 'string') values = legacyHosts(command, values, notice);
   const a = new CommandArgs(command.verbs ? positionals[1] : undefined, rest, values);
-  const connectTimeout = connectTimeoutMs(a.string('connect-timeout'));
+  const connectTimeout = secondsOption('connect-timeout', a.string('connect-timeout'));
+  const requestTimeout = secondsOption('request-timeout', a.string('request-timeout'));
   const run = command.prepare(a);
   const hostsFile = a.string('hosts-file') ?? env.SWARM_OVERLAY_HOSTS;
   if (!hostsFile) throw new UsageError('No hosts: pass --hosts-file FILE or set SWARM_OVERLAY_HOSTS.');
@@ -231,6 +235,7 @@ function checkedCommandLine(
     knownHosts: a.string('known-hosts'),
     acceptNewHostKeys: a.flag('accept-new-host-keys'),
     connectTimeoutMs: connectTimeout,
+    requestTimeoutMs: requestTimeout,
     json: a.flag('json'),
     verbose: a.flag('verbose'),
   };
@@ -246,10 +251,11 @@ function legacyHosts(command: Command, values: Record<string, OptionValue>, noti
   return { ...values, [meaning]: values.hosts };
 }
 
-function connectTimeoutMs(text: string | undefined): number | undefined {
+/** A number of seconds given to `--option`, in ms. */
+function secondsOption(option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const s = Number(text);
-  if (!Number.isFinite(s) || s <= 0 || s > 600) throw new UsageError('--connect-timeout must be a number of seconds from 0 to 600.');
+  if (!Number.isFinite(s) || s <= 0 || s > 600) throw new UsageError(`--${option} must be a number of seconds from 0 to 600.`);
   return Math.round(s * 1000);
 }
 

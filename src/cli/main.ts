@@ -37,6 +37,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       hostKeys: settings.acceptNewHostKeys ? acceptUnknownKeys : refuseUnknownKeys,
       secrets: envSecrets(io.env),
       connectTimeoutMs: settings.connectTimeoutMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
     });
     return await line.run({ core, io, json: settings.json });
   } catch (err) {

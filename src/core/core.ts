@@ -18,6 +18,8 @@ export interface CoreOptions {
   secrets?: SecretPrompter;
   hostKeys?: HostKeyPrompter;
   connectTimeoutMs?: number;
+  /** How long one request to a host may go unanswered (Docker API, channel open, exec); default 20 s. */
+  requestTimeoutMs?: number;
   agentSocket?: string;
   redactor?: Redactor;
 }
@@ -28,6 +30,10 @@ export interface Core {
   redactor: Redactor;
   knownHostsFile: string;
   resolver: SshConfigResolver;
+  /** Keeps the core (its connections) alive for one operation; call the result when it ends. */
+  hold(): () => void;
+  /** Disposes the core once no operation holds it (at once if none does): for a core replaced by a new one. */
+  retire(): void;
   dispose(): void;
 }
 
@@ -43,9 +49,34 @@ export function createCore(options: CoreOptions): Core {
     logger,
     redactor,
     connectTimeoutMs: options.connectTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
     agentSocket: options.agentSocket,
   });
   const hosts = new DockerHosts(pool, logger);
   hosts.setHosts(options.hosts);
-  return { hosts, logger, redactor, knownHostsFile, resolver, dispose: () => hosts.dispose() };
+  let holds = 0;
+  let retired = false;
+  const dispose = () => hosts.dispose();
+  return {
+    hosts,
+    logger,
+    redactor,
+    knownHostsFile,
+    resolver,
+    hold: () => {
+      holds++;
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        holds--;
+        if (retired && holds === 0) dispose();
+      };
+    },
+    retire: () => {
+      retired = true;
+      if (holds === 0) dispose();
+    },
+    dispose,
+  };
 }

@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'docker'
   | 'refused'
   | 'cancelled'
-  | 'cancelledLate';
+  | 'cancelledLate'
+  | 'timeout';
 
 export class SwarmOverlayError extends Error {
   constructor(
@@ -80,6 +81,22 @@ export class DockerApiError extends SwarmOverlayError {
   ) {
     super('docker', message, options);
   }
+}
+
+/** A host that did not answer within its bound; the message names the host and the bound. */
+export class TimedOut extends SwarmOverlayError {
+  constructor(
+    message: string,
+    /** Whether the time ran out waiting for a free channel slot, before anything was asked of the host. */
+    readonly queued = false,
+  ) {
+    super('timeout', message);
+  }
+}
+
+/** "20 s", "2.5 s": a bound in ms as the messages say it. */
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 export class Cancelled extends SwarmOverlayError {

@@ -1,5 +1,5 @@
 // What the views show, read once per refresh: every host's status and the swarms among them.
-// Refreshes coalesce: a refresh asked for while one runs is served by one more run after it.
+// Refreshes coalesce per host: a refresh asked for while a host's read runs is served by one more read after it.
 // When to refresh is decided in one place only: RefreshManager.
 import * as vscode from 'vscode';
 import type { HostStatus } from '../core/model';
@@ -11,8 +11,12 @@ export class ClusterState implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   statuses = new Map<string, HostStatus>();
   swarms: SwarmsView = { swarms: [], standalone: [] };
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** Per host, the read under way; a refresh asked for meanwhile is served by one more read after it. */
+  private readonly reads = new Map<string, Promise<void>>();
+  private readonly readAgain = new Set<string>();
+  private overview: Promise<void> | undefined;
+  private overviewAgain = false;
+  private pending: Promise<void> | undefined;
   private loadedOnce = false;
 
   constructor(
@@ -28,34 +32,86 @@ export class ClusterState implements vscode.Disposable {
   /** Resolves once the state has been read at least once; starts that first read if none is under way. */
   ready(): Promise<void> {
     if (this.loadedOnce) return Promise.resolve();
-    return this.running ?? this.refresh();
+    return this.pending ?? this.refresh();
   }
 
+  /**
+   * Reads every host, each on its own: a host's status lands (and the views redraw) as soon as it
+   * answers, so a slow host, bounded by the request timeout, never holds up the others.
+   */
   refresh(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+    const run = (async () => {
+      const started = Date.now();
+      let names: string[];
+      try {
+        names = this.core
+          .docker()
+          .list()
+          .map((h) => h.name);
+      } catch (err) {
+        this.log.error(`refresh failed: ${String(err)}`);
+        this.loadedOnce = true;
+        this.changed.fire();
+        return;
+      }
+      for (const name of [...this.statuses.keys()]) if (!names.includes(name)) this.statuses.delete(name);
+      await Promise.all(names.map((name) => this.readHost(name)));
+      await this.readOverview();
+      this.loadedOnce = true;
+      this.changed.fire();
+      this.log.debug(`refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
+    })();
+    this.pending = run;
+    void run.finally(() => {
+      if (this.pending === run) this.pending = undefined;
+    });
+    return run;
+  }
+
+  private readHost(name: string): Promise<void> {
+    const running = this.reads.get(name);
+    if (running) {
+      this.readAgain.add(name);
+      return running;
     }
-    this.running = (async () => {
+    const read = (async () => {
       do {
-        this.again = false;
-        const started = Date.now();
+        this.readAgain.delete(name);
         try {
           const hosts = this.core.docker();
-          const statuses = await hosts.statusAll();
-          this.swarms = await this.core.api.swarmOverview(hosts, statuses);
-          this.statuses = new Map(statuses.map((s) => [s.name, s]));
-          this.log.debug(`refresh: ${statuses.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
+          if (!hosts.list().some((h) => h.name === name)) return;
+          this.statuses.set(name, await hosts.status(name));
+        } catch (err) {
+          this.log.error(`refresh of ${name} failed: ${String(err)}`);
+        }
+        this.changed.fire();
+        void this.readOverview();
+      } while (this.readAgain.has(name));
+    })().finally(() => this.reads.delete(name));
+    this.reads.set(name, read);
+    return read;
+  }
+
+  // The swarms among the hosts read so far; runs coalesce like host reads.
+  private readOverview(): Promise<void> {
+    if (this.overview) {
+      this.overviewAgain = true;
+      return this.overview;
+    }
+    this.overview = (async () => {
+      do {
+        this.overviewAgain = false;
+        try {
+          this.swarms = await this.core.api.swarmOverview(this.core.docker(), [...this.statuses.values()]);
         } catch (err) {
           this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         }
-        this.loadedOnce = true;
         this.changed.fire();
-      } while (this.again);
+      } while (this.overviewAgain);
     })().finally(() => {
-      this.running = undefined;
+      this.overview = undefined;
     });
-    return this.running;
+    return this.overview;
   }
 
   dispose(): void {

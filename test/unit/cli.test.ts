@@ -182,6 +182,9 @@ describe('values, by the core rules, before any host is contacted', () => {
       const argv = v.startsWith('--') ? [v, 'hosts'] : ['--connect-timeout', v, 'hosts'];
       await usageError(argv, timeout, HOSTS);
     }
+    for (const v of ['-1', 'abc', '0', '601']) {
+      await usageError(['--request-timeout', v, 'hosts'], '--request-timeout must be a number of seconds from 0 to 600.', HOSTS);
+    }
   });
   test('addresses and pools', async () => {
     await usageError(

@@ -1,11 +1,18 @@
 // The Docker Engine API of one host, through dockerode over the host's pooled SSH connection.
 // This is the only place dockerode is built.
 import Docker from 'dockerode';
-import { DockerApiError, SwarmOverlayError } from '../errors';
+import { Cancelled, DockerApiError, SwarmOverlayError, TimedOut, seconds } from '../errors';
 import type { Logger } from '../log';
 import { DEFAULT_DOCKER_SOCKET, type HostConfig } from '../model';
 import type { SshConnection } from '../ssh/SshConnection';
-import { SshDockerAgent } from './SshDockerAgent';
+import { SshDockerAgent, withRequestScope } from './SshDockerAgent';
+
+export interface CallOptions {
+  /** Cancels the call: its requests are closed and it rejects with `Cancelled`. */
+  signal?: AbortSignal;
+  /** How long the daemon may stay silent, in ms (default: the connection's request timeout). */
+  timeoutMs?: number;
+}
 
 export class DockerHost {
   private readonly agent: SshDockerAgent;
@@ -41,8 +48,9 @@ export class DockerHost {
    * call costs a round trip and has failed under load between new clients and old daemons.
    */
   client(): Promise<Docker> {
+    // Its own bound and no caller's signal: a caller that cancels must not fail the others waiting on it.
     this.pinned ??= (async () => {
-      const v = (await this.build().version()) as { ApiVersion?: string };
+      const v = (await this.bounded({}, () => this.build().version())) as { ApiVersion?: string };
       this.apiVersion = v.ApiVersion;
       const version = v.ApiVersion ? `v${v.ApiVersion}` : undefined;
       this.logger.debug(`docker: ${this.name} speaks API ${version ?? '(unknown)'}`);
@@ -54,12 +62,34 @@ export class DockerHost {
     return this.pinned;
   }
 
-  /** Runs one API call, turning failures into one sentence that names the host. */
-  async call<T>(what: string, fn: (docker: Docker) => Promise<T>): Promise<T> {
+  /**
+   * Runs one API call, turning failures into one sentence that names the host. The daemon must answer
+   * within the bound (any bytes restart it, so a pull that reports progress goes on); otherwise the
+   * call's requests are closed, their channels freed, and it fails saying so.
+   */
+  async call<T>(what: string, fn: (docker: Docker) => Promise<T>, o: CallOptions = {}): Promise<T> {
     try {
-      return await fn(await this.client());
+      return await this.bounded(o, async () => fn(await this.client()));
     } catch (err) {
       throw this.translate(what, err);
+    }
+  }
+
+  private async bounded<T>(o: CallOptions, run: () => Promise<T>): Promise<T> {
+    if (o.signal?.aborted) throw new Cancelled();
+    const ms = o.timeoutMs ?? this.ssh.requestTimeoutMs;
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(new TimedOut(`Docker on ${this.name} did not answer within ${seconds(ms)}.`)), ms);
+    const onCancel = () => giveUp.abort(new Cancelled());
+    o.signal?.addEventListener('abort', onCancel, { once: true });
+    const gaveUp = new Promise<never>((_, reject) =>
+      giveUp.signal.addEventListener('abort', () => reject(giveUp.signal.reason as Error), { once: true }),
+    );
+    try {
+      return await Promise.race([withRequestScope({ signal: giveUp.signal, answered: () => timer.refresh() }, run), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onCancel);
     }
   }
 

@@ -1,5 +1,6 @@
 // An http.Agent whose sockets are SSH channels to the host's Docker socket, so dockerode speaks
 // HTTP over one persistent SSH connection instead of a new connection per request.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as http from 'node:http';
 import { inspect } from 'node:util';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,53 @@ function asSocket(channel: Duplex): SocketLike {
     if (typeof s[name] !== 'function') s[name] = () => s;
   }
   return s;
+}
+
+/** The caller of the requests made inside `withRequestScope`: how long it waits, and whether it gave up. */
+export interface RequestScope {
+  /** Aborted when the caller gives up (cancel, or no answer in time): its requests are destroyed with the reason. */
+  signal: AbortSignal;
+  /** Called on every chunk the daemon sends for one of the scope's requests. */
+  answered(): void;
+}
+
+// dockerode has no per-call hook for the socket under a request: the scope rides the async context
+// from DockerHost.call down to this agent, which every request passes through.
+const scopes = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `fn` so that every Docker request it makes belongs to `scope`. */
+export function withRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+// Ties a request to its scope: a give-up destroys it (and so its channel, freeing the slot), and bytes
+// from the daemon count as an answer. A hijacked stream (exec) stays tied until its channel closes.
+function bindRequest(req: http.ClientRequest, scope: RequestScope): void {
+  const { signal } = scope;
+  let socket: Duplex | undefined;
+  let upgraded = false;
+  const onData = () => scope.answered();
+  const onAbort = () => {
+    req.destroy(signal.reason as Error);
+    if (upgraded) socket?.destroy();
+  };
+  const unbind = () => {
+    signal.removeEventListener('abort', onAbort);
+    socket?.off('data', onData);
+  };
+  if (signal.aborted) queueMicrotask(onAbort);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  req.once('socket', (s: Duplex) => {
+    socket = s;
+    s.on('data', onData);
+  });
+  req.once('upgrade', () => {
+    upgraded = true;
+    socket?.once('close', unbind);
+  });
+  req.once('close', () => {
+    if (!upgraded) unbind();
+  });
 }
 
 export class SshDockerAgent extends http.Agent {
@@ -38,8 +86,20 @@ export class SshDockerAgent extends http.Agent {
     return `SshDockerAgent(${this.socketPath})`;
   }
 
+  // Not in Node's typings, but the one method every request of an agent goes through, new socket or kept-alive one.
+  addRequest(req: http.ClientRequest, options: http.ClientRequestArgs): void {
+    const scope = scopes.getStore();
+    if (scope) bindRequest(req, scope);
+    (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.ClientRequestArgs): void }).addRequest.call(
+      this,
+      req,
+      options,
+    );
+  }
+
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, socket: Duplex) => void): Duplex | undefined {
-    this.connection.openDockerStream(this.socketPath).then(
+    // A request given up while it waits for a channel slot leaves the queue.
+    this.connection.openDockerStream(this.socketPath, scopes.getStore()?.signal).then(
       (channel) => {
         callback?.(null, asSocket(channel));
       },

@@ -42,9 +42,23 @@ export class DockerHosts {
     return host;
   }
 
-  /** Status of every host, in parallel; one host's failure never holds up the others. */
-  async statusAll(): Promise<HostStatus[]> {
-    return Promise.all(this.configs.map((c) => hostStatus(this.get(c.name))));
+  /**
+   * Status of every host, in parallel; one host's failure never holds up the others, and each status
+   * goes to `onStatus` as soon as its host answered (or its request timed out).
+   */
+  async statusAll(o: { signal?: AbortSignal; onStatus?: (status: HostStatus) => void } = {}): Promise<HostStatus[]> {
+    return Promise.all(
+      this.configs.map(async (c) => {
+        const status = await this.status(c.name, o.signal);
+        o.onStatus?.(status);
+        return status;
+      }),
+    );
+  }
+
+  /** Status of one host: unreachable with the reason when it cannot be read within the request timeout. */
+  status(name: string, signal?: AbortSignal): Promise<HostStatus> {
+    return hostStatus(this.get(name), signal);
   }
 
   dispose(): void {

@@ -58,11 +58,12 @@ export function unreachableStatus(name: string, err: unknown): HostStatus {
   };
 }
 
-export async function hostStatus(host: DockerHost): Promise<HostStatus> {
+export async function hostStatus(host: DockerHost, signal?: AbortSignal): Promise<HostStatus> {
   try {
-    const info = await host.call('read its info', (d) => d.info() as Promise<InfoAnswer>);
+    const info = await host.call('read its info', (d) => d.info() as Promise<InfoAnswer>, { signal });
     return statusFromInfo(host.name, info, host.apiVersion);
   } catch (err) {
+    if (signal?.aborted) throw err;
     return unreachableStatus(host.name, err);
   }
 }

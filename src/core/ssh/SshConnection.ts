@@ -2,7 +2,17 @@
 // reopened on the next use after a drop. Channels are bounded so sshd's MaxSessions is never hit.
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { AuthFailed, Cancelled, ChannelError, HostKeyMismatch, HostKeyRevoked, HostKeyUnknown, SwarmOverlayError } from '../errors';
+import {
+  AuthFailed,
+  Cancelled,
+  ChannelError,
+  HostKeyMismatch,
+  HostKeyRevoked,
+  HostKeyUnknown,
+  SwarmOverlayError,
+  TimedOut,
+  seconds,
+} from '../errors';
 import type { HostKeyPrompter } from './auth';
 import { ChannelLimiter } from './ChannelLimiter';
 import { describeEndpoint, translateConnectError } from './connectErrors';
@@ -21,7 +31,14 @@ export interface SshConnectionOptions extends AuthOptions {
   maxSessions?: number;
   /** Concurrent forwarded channels (Docker socket, TCP). */
   maxForwards?: number;
+  /** How long one request may wait for an answer (a channel slot, a channel open, an exec, the Docker API), in ms. */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+
+/** Session slots kept free of Docker's dial-stdio channels, so an exec always finds one. */
+const SESSIONS_KEPT_FOR_EXEC = 2;
 
 export interface ExecResult {
   code: number | null;
@@ -47,6 +64,8 @@ export class SshConnection {
   private jumpConnection: SshConnection | undefined;
   private readonly sessions: ChannelLimiter;
   private readonly forwards: ChannelLimiter;
+  /** Docker's channels where they are dial-stdio sessions: fewer than the session slots (see SESSIONS_KEPT_FOR_EXEC). */
+  private readonly dockerSessions: ChannelLimiter;
   private streamLocalRefused = false;
   private disposed = false;
   /** The client whose handshake is under way, so dispose can stop it. */
@@ -61,6 +80,12 @@ export class SshConnection {
   ) {
     this.sessions = new ChannelLimiter(options.maxSessions ?? 8);
     this.forwards = new ChannelLimiter(options.maxForwards ?? 32);
+    this.dockerSessions = new ChannelLimiter(Math.max(1, this.sessions.max - SESSIONS_KEPT_FOR_EXEC));
+  }
+
+  /** The bound of one request to this host, in ms. */
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   get label(): string {
@@ -74,7 +99,7 @@ export class SshConnection {
 
   /** Callers queued for a channel slot. */
   get channelsWaiting(): number {
-    return this.sessions.waiting + this.forwards.waiting;
+    return this.sessions.waiting + this.forwards.waiting + this.dockerSessions.waiting;
   }
 
   get channelsOpen(): number {
@@ -268,21 +293,57 @@ export class SshConnection {
     return channel;
   }
 
-  // Connect, take a slot of the right limiter, open the channel; the slot is freed when it closes.
+  // Connect, take a slot of the right limiter, open the channel; the slot is freed when it closes. The wait
+  // for a slot and the open each have their own bound (`openTimeoutMs`, default the request timeout): time
+  // spent queued is not held against the open, and a waiter that gives up leaves the queue.
   private async openChannel(
     limiter: ChannelLimiter,
     action: string,
     open: (client: Client, done: (err: Error | undefined, channel: ClientChannel) => void) => void,
     signal?: AbortSignal,
+    openTimeoutMs = this.requestTimeoutMs,
   ): Promise<ClientChannel> {
     const client = await this.connect(signal);
-    const release = await limiter.acquire(signal);
+    const release = await this.acquireSlot(limiter, action, signal);
+    let settled = false;
     try {
-      const channel = await new Promise<ClientChannel>((resolve, reject) => open(client, (err, ch) => (err ? reject(err) : resolve(ch))));
+      const channel = await new Promise<ClientChannel>((resolve, reject) => {
+        const finish = (err: Error | undefined, ch?: ClientChannel) => {
+          if (settled) {
+            // Opened after the caller gave up: close it at once, it was never counted.
+            ch?.destroy();
+            return;
+          }
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (err || !ch) reject(err ?? new Error('no channel'));
+          else resolve(ch);
+        };
+        const timer = setTimeout(
+          () => finish(new TimedOut(`${this.endpoint.hostName} did not ${action} within ${seconds(openTimeoutMs)}.`)),
+          openTimeoutMs,
+        );
+        const onAbort = () => finish(new Cancelled());
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+        open(client, (err, ch) => finish(err, ch));
+      });
       return this.track(channel, release);
     } catch (err) {
       release();
       throw this.channelError(action, err);
+    }
+  }
+
+  private async acquireSlot(limiter: ChannelLimiter, action: string, signal?: AbortSignal): Promise<() => void> {
+    const bound = this.requestTimeoutMs;
+    const waited = AbortSignal.timeout(bound);
+    try {
+      return await limiter.acquire(signal ? AbortSignal.any([signal, waited]) : waited);
+    } catch (err) {
+      if (signal?.aborted || !waited.aborted) throw err;
+      throw new TimedOut(`No channel to ${this.endpoint.hostName} came free within ${seconds(bound)} to ${action}.`, true);
     }
   }
 
@@ -291,9 +352,18 @@ export class SshConnection {
     return this.openChannel(this.forwards, `open ${socketPath}`, (c, done) => c.openssh_forwardOutStreamLocal(socketPath, done), signal);
   }
 
-  /** Opens a TCP connection made by the host itself (what `ssh -W host:port` does). */
-  forwardTcp(host: string, port: number, signal?: AbortSignal): Promise<ClientChannel> {
-    return this.openChannel(this.forwards, `reach ${host}:${port}`, (c, done) => c.forwardOut('127.0.0.1', 0, host, port, done), signal);
+  /**
+   * Opens a TCP connection made by the host itself (what `ssh -W host:port` does). `openTimeoutMs` bounds
+   * the open alone, not the wait for a channel slot.
+   */
+  forwardTcp(host: string, port: number, signal?: AbortSignal, openTimeoutMs?: number): Promise<ClientChannel> {
+    return this.openChannel(
+      this.forwards,
+      `reach ${host}:${port}`,
+      (c, done) => c.forwardOut('127.0.0.1', 0, host, port, done),
+      signal,
+      openTimeoutMs,
+    );
   }
 
   /** Starts a command and hands back its channel (stdout on the channel, stderr on `.stderr`). */
@@ -314,9 +384,13 @@ export class SshConnection {
     );
   }
 
-  /** Runs a command given as a fixed argument list (each argument quoted) and collects its output. */
+  /**
+   * Runs a command given as a fixed argument list (each argument quoted) and collects its output. A
+   * command still running after the request timeout is closed and fails saying so.
+   */
   async exec(argv: readonly string[], signal?: AbortSignal, maxOutput = 4 * 1024 * 1024): Promise<ExecResult> {
     const channel = await this.execStream(argv, signal);
+    const bound = this.requestTimeoutMs;
     return new Promise<ExecResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -325,14 +399,20 @@ export class SshConnection {
         size += chunk.length;
         if (size <= maxOutput) into.push(chunk);
       };
-      const onAbort = () => {
-        channel.close();
-        reject(new Cancelled());
+      const giveUp = (why: SwarmOverlayError) => {
+        channel.destroy();
+        reject(why);
       };
+      const onAbort = () => giveUp(new Cancelled());
+      const timer = setTimeout(
+        () => giveUp(new TimedOut(`${argv[0]} on ${this.endpoint.hostName} did not finish within ${seconds(bound)}.`)),
+        bound,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
       channel.on('data', collect(out));
       channel.stderr.on('data', collect(err));
       channel.once('close', () => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const { code, signal: sig } = exitStatus.get(channel) ?? { code: null };
         resolve({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
@@ -370,7 +450,15 @@ export class SshConnection {
         this.options.logger.warn(`ssh: ${this.label} refuses Unix-socket forwarding; using docker system dial-stdio`);
       }
     }
-    return this.execStream(['docker', '-H', `unix://${socketPath}`, 'system', 'dial-stdio'], signal);
+    const release = await this.acquireSlot(this.dockerSessions, 'open a Docker channel', signal);
+    try {
+      const channel = await this.execStream(['docker', '-H', `unix://${socketPath}`, 'system', 'dial-stdio'], signal);
+      channel.once('close', release);
+      return channel;
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   private channelError(action: string, err: unknown): SwarmOverlayError {

@@ -1,10 +1,12 @@
 // One SshConnection per configured host, reused by everything that talks to that host.
+import { ChannelError } from '../errors';
 import type { HostConfig } from '../model';
 import { SshConnection, type SshConnectionOptions } from './SshConnection';
 import type { SshConfigResolver } from './sshConfig';
 
 export class SshPool {
   private readonly connections = new Map<string, { key: string; connection: SshConnection }>();
+  private disposed = false;
 
   constructor(
     private readonly resolver: SshConfigResolver,
@@ -13,6 +15,8 @@ export class SshPool {
 
   /** The connection for a host; a changed host entry gets a fresh connection. */
   get(host: HostConfig): SshConnection {
+    // A connection made now would belong to nobody and never be closed.
+    if (this.disposed) throw new ChannelError(`The connections to ${host.name} were closed (the settings changed); run it again.`);
     const key = JSON.stringify([host.host, host.port, host.user, host.identityFile]);
     const existing = this.connections.get(host.name);
     if (existing && existing.key === key) return existing.connection;
@@ -39,6 +43,7 @@ export class SshPool {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const entry of this.connections.values()) entry.connection.dispose();
     this.connections.clear();
   }

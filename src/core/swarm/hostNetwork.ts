@@ -1,6 +1,6 @@
 // What a host's own network looks like, read over SSH with fixed argument lists: its IPv4
 // interfaces, the source address it uses towards a peer, and whether it can open a TCP port there.
-import { Cancelled, Refused, SwarmOverlayError } from '../errors';
+import { Cancelled, Refused, SwarmOverlayError, TimedOut } from '../errors';
 import type { SshConnection } from '../ssh/SshConnection';
 
 export interface HostAddress {
@@ -46,7 +46,8 @@ export async function routeSource(ssh: SshConnection, peer: string, signal?: Abo
 
 /**
  * Whether `from` can open a TCP connection to host:port, asked of its own sshd (a direct-tcpip
- * channel is a connect() made by the host itself). Resolves with a reason when it cannot.
+ * channel is a connect() made by the host itself). Resolves with a reason when it cannot. `timeoutMs`
+ * bounds the connect alone: time queued for a channel slot does not count against it.
  */
 export async function tcpReachable(
   from: SshConnection,
@@ -56,36 +57,15 @@ export async function tcpReachable(
   signal?: AbortSignal,
 ): Promise<{ ok: true } | { ok: false; reason: string }> {
   await from.connect(signal);
-  const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(), timeoutMs);
-  const onAbort = () => timer.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const pending = from.forwardTcp(host, port);
-    // A channel that opens after we gave up must still be closed.
-    timer.signal.addEventListener(
-      'abort',
-      () =>
-        void pending.then(
-          (ch) => ch.destroy(),
-          () => undefined,
-        ),
-      { once: true },
-    );
-    const channel = await Promise.race([
-      pending,
-      new Promise<never>((_, reject) => timer.signal.addEventListener('abort', () => reject(new Cancelled()), { once: true })),
-    ]);
+    const channel = await from.forwardTcp(host, port, signal, timeoutMs);
     channel.destroy();
     return { ok: true };
   } catch (err) {
     if (signal?.aborted) throw new Cancelled();
-    if (err instanceof Cancelled) return { ok: false, reason: `no answer within ${Math.round(timeoutMs / 1000)} s` };
+    if (err instanceof TimedOut && !err.queued) return { ok: false, reason: `no answer within ${Math.round(timeoutMs / 1000)} s` };
     const cause = err instanceof SwarmOverlayError ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
     const reason = cause.replace(/^\(SSH\) Channel open failure:\s*/, '');
     return { ok: false, reason: /^open failed$|connect failed/i.test(reason) ? 'connection refused or blocked' : reason.toLowerCase() };
-  } finally {
-    clearTimeout(t);
-    signal?.removeEventListener('abort', onAbort);
   }
 }

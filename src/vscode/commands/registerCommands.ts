@@ -63,9 +63,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
 async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Promise<unknown> {
   try {
+    // The command runs to its end on the core it started with, even if a setting changes meanwhile.
+    const release = ctx.core.hold();
     try {
       return await command.run(ctx, arg as never);
     } finally {
+      release();
       if (command.refreshes) await ctx.refresher.refresh();
     }
   } catch (err) {

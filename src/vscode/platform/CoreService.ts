@@ -23,6 +23,8 @@ export class CoreService implements vscode.Disposable {
   private readonly secrets: SecretStoragePrompter;
   /** Problems of the host setting, as sentences; the valid hosts are still used. */
   problems: string[] = [];
+  /** Setting warnings already logged, so each is said once while it stands. */
+  private warned = new Set<string>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -62,6 +64,19 @@ export class CoreService implements vscode.Disposable {
     return this.get().logger;
   }
 
+  /**
+   * Keeps the current core for one operation: a settings change meanwhile builds a new core for what
+   * starts next, and this one is disposed only once its operations end. Call the result when done.
+   */
+  hold(): () => void {
+    try {
+      return this.get().hold();
+    } catch {
+      // No core can be built now: the operation meets that error itself if it needs one.
+      return () => undefined;
+    }
+  }
+
   /** The names of the configured hosts that are nodes of the swarm `via` manages. */
   async swarmHostNames(via: string): Promise<string[]> {
     return (await this.api.swarmHosts(this.docker(), this.host(via))).map((h) => h.name);
@@ -99,13 +114,16 @@ export class CoreService implements vscode.Disposable {
 
   private get(): Core {
     const settings = readSettings();
+    for (const w of settings.warnings) if (!this.warned.has(w)) this.log.warn(w);
+    this.warned = new Set(settings.warnings);
     const hosts = this.configuredHosts(settings);
-    const key = JSON.stringify([settings.sshConfigFile, settings.knownHostsFile, settings.connectTimeoutMs]);
+    const key = JSON.stringify([settings.sshConfigFile, settings.knownHostsFile, settings.connectTimeoutMs, settings.requestTimeoutMs]);
     if (this.core && key === this.coreKey) {
       this.core.hosts.setHosts(hosts);
       return this.core;
     }
-    this.core?.dispose();
+    // Operations under way finish on the connections they started with (see hold).
+    this.core?.retire();
     this.core = this.api.createCore({
       hosts,
       logger: this.log,
@@ -115,6 +133,7 @@ export class CoreService implements vscode.Disposable {
       hostKeys: this.hostKeys,
       connectTimeoutMs: settings.connectTimeoutMs,
       redactor: this.redactor,
+      requestTimeoutMs: settings.requestTimeoutMs,
     });
     this.coreKey = key;
     return this.core;

@@ -4,6 +4,7 @@
 // make it trust their keys, or pick the image it runs there.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
+import { type NumberSettingRule, numberSetting } from '../../shared/numberSetting';
 
 export const SECTION = 'swarmOverlay';
 
@@ -17,8 +18,16 @@ export interface Settings {
   knownHostsFile?: string;
   probeImage?: string;
   connectTimeoutMs: number;
+  requestTimeoutMs: number;
   refreshIntervalMs: number;
+  /** One line per numeric setting that was out of range or not a number (its default is used). */
+  warnings: string[];
 }
+
+// The ranges of package.json's contributes.configuration, checked again: settings.json is not validated.
+const CONNECT_TIMEOUT: NumberSettingRule = { key: `${SECTION}.connectTimeoutSeconds`, default: 10, min: 1, max: 120 };
+const REQUEST_TIMEOUT: NumberSettingRule = { key: `${SECTION}.requestTimeoutSeconds`, default: 20, min: 1, max: 600 };
+const REFRESH_INTERVAL: NumberSettingRule = { key: `${SECTION}.refreshIntervalSeconds`, default: 30, min: 1, max: 86_400, orZero: true };
 
 /** A restricted setting: as configured when the workspace is trusted, else from user settings alone. */
 function restricted<T>(config: vscode.WorkspaceConfiguration, key: string): { value: T | undefined; ignored: unknown } {
@@ -36,6 +45,12 @@ export function readSettings(): Settings {
     if (r.ignored !== undefined) ignoredWorkspaceSettings.push(`${SECTION}.${key}`);
     return (typeof r.value === 'string' && r.value.trim()) || undefined;
   };
+  const warnings: string[] = [];
+  const seconds = (rule: NumberSettingRule) => {
+    const r = numberSetting(config.get<unknown>(rule.key.slice(SECTION.length + 1)), rule);
+    if (r.warning) warnings.push(r.warning);
+    return r.value;
+  };
   return {
     hosts: hosts.value ?? [],
     ignoredWorkspaceHosts: Array.isArray(hosts.ignored) ? hosts.ignored.length : 0,
@@ -43,8 +58,10 @@ export function readSettings(): Settings {
     knownHostsFile: str('knownHostsFile'),
     probeImage: str('probeImage'),
     ignoredWorkspaceSettings,
-    connectTimeoutMs: Math.max(1, config.get<number>('connectTimeoutSeconds', 10)) * 1000,
-    refreshIntervalMs: Math.max(0, config.get<number>('refreshIntervalSeconds', 30)) * 1000,
+    connectTimeoutMs: seconds(CONNECT_TIMEOUT) * 1000,
+    requestTimeoutMs: seconds(REQUEST_TIMEOUT) * 1000,
+    refreshIntervalMs: seconds(REFRESH_INTERVAL) * 1000,
+    warnings,
   };
 }
 

@@ -164,6 +164,7 @@ export class MatrixPanel {
       progress: 'Starting…',
     };
     this.pushState();
+    const release = this.core.hold(); // a settings change meanwhile must not take the probes' connections away
     try {
       const result = await api.runMatrix(this.core.docker(), {
         network,
@@ -195,6 +196,7 @@ export class MatrixPanel {
       };
       this.post({ type: 'matrix/error', message: this.state.error! });
     } finally {
+      release();
       this.run = undefined;
     }
   }

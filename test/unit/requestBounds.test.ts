@@ -1,0 +1,136 @@
+// Every Docker request has a bound: a daemon that says nothing fails the call within it (naming the
+// host and the bound) and its channel is closed; one that keeps sending is not cut off; a cancel
+// reaches a request still waiting. Numeric settings out of range fall back to their default.
+import assert from 'node:assert/strict';
+import { Duplex } from 'node:stream';
+import { describe, test } from 'node:test';
+import { DockerHost } from '../../src/core/docker/DockerHost';
+import { lineLogger } from '../../src/core/log';
+import type { SshConnection } from '../../src/core/ssh/SshConnection';
+import { numberSetting } from '../../src/shared/numberSetting';
+
+/** A Docker socket: answers /_ping and /version at once, /info as `info` says ('never', or chunks every `everyMs`). */
+function fakeDaemon(info: 'never' | { chunks: number; everyMs: number }) {
+  const channels: Duplex[] = [];
+  const open = async () => {
+    let request = '';
+    const channel: Duplex = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, done) {
+        request += chunk.toString();
+        if (request.includes('\r\n\r\n')) {
+          const path = /^GET (\S+)/.exec(request)?.[1] ?? '';
+          request = '';
+          respond(path);
+        }
+        done();
+      },
+    });
+    const respond = (path: string) => {
+      if (!path.endsWith('/info')) {
+        const body = path.endsWith('/version') ? JSON.stringify({ ApiVersion: '1.41' }) : 'OK';
+        const type = path.endsWith('/version') ? 'application/json' : 'text/plain';
+        channel.push(`HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        return;
+      }
+      if (info === 'never') return;
+      channel.push('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const parts = ['{"ServerVersion":"20.10",', ...Array.from({ length: info.chunks - 2 }, () => ' '), '"x":1}'];
+      parts.forEach((p, i) =>
+        setTimeout(
+          () => {
+            if (channel.destroyed) return;
+            channel.push(`${p.length.toString(16)}\r\n${p}\r\n`);
+            if (i === parts.length - 1) channel.push('0\r\n\r\n');
+          },
+          (i + 1) * info.everyMs,
+        ),
+      );
+    };
+    channels.push(channel);
+    return channel;
+  };
+  return { channels, open };
+}
+
+function hostOver(daemon: ReturnType<typeof fakeDaemon>, requestTimeoutMs: number): DockerHost {
+  const ssh = { channelsWaiting: 0, requestTimeoutMs, openDockerStream: daemon.open } as unknown as SshConnection;
+  return new DockerHost(
+    { name: 'h9', host: 'h9.example' },
+    ssh,
+    lineLogger(() => undefined, 'off'),
+  );
+}
+
+describe('Docker requests are bounded', () => {
+  test('a daemon that never answers: the call fails within the bound, naming the host and the bound, and its channel is closed', async () => {
+    const daemon = fakeDaemon('never');
+    const host = hostOver(daemon, 300);
+    await host.call('ping', (d) => d.ping()); // pins the version; the connection is fine
+    const t = Date.now();
+    await assert.rejects(
+      host.call('read its info', (d) => d.info()),
+      (err: Error) => err.name === 'TimedOut' && err.message === 'Docker on h9 did not answer within 0.3 s.',
+    );
+    const ms = Date.now() - t;
+    assert.ok(ms >= 280 && ms < 1000, `gave up after ${ms} ms`);
+    await new Promise((r) => setImmediate(r));
+    const open = daemon.channels.filter((c) => !c.destroyed);
+    assert.ok(open.length <= 1, `${open.length} channels still open`);
+    host.dispose();
+  });
+
+  test('a daemon that keeps sending is not cut off, however long the whole answer takes', async () => {
+    const host = hostOver(fakeDaemon({ chunks: 8, everyMs: 100 }), 300);
+    const info = (await host.call('read its info', (d) => d.info())) as { ServerVersion?: string };
+    assert.equal(info.ServerVersion, '20.10');
+    host.dispose();
+  });
+
+  test('a cancel reaches a request the daemon does not answer, before the bound', async () => {
+    const daemon = fakeDaemon('never');
+    const host = hostOver(daemon, 5000);
+    await host.call('ping', (d) => d.ping());
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    const t = Date.now();
+    await assert.rejects(
+      host.call('read its info', (d) => d.info(), { signal: abort.signal }),
+      (err: Error) => err.name === 'Cancelled',
+    );
+    assert.ok(Date.now() - t < 1000);
+    host.dispose();
+  });
+});
+
+describe('numeric settings', () => {
+  const rule = { key: 'swarmOverlay.requestTimeoutSeconds', default: 20, min: 1, max: 600 };
+  test('in range, or given as a numeric string, is used', () => {
+    assert.deepEqual(numberSetting(5, rule), { value: 5 });
+    assert.deepEqual(numberSetting('7.5', rule), { value: 7.5 });
+    assert.deepEqual(numberSetting(undefined, rule), { value: 20 });
+  });
+  test('out of range or not a number: the default, with one line saying so', () => {
+    for (const [v, shown] of [
+      [0.001, '0.001'],
+      [-3, '-3'],
+      [1e9, '1000000000'],
+      ['soon', '"soon"'],
+      [Number.NaN, 'NaN'],
+      [true, 'true'],
+      [{}, '{}'],
+    ] as Array<[unknown, string]>) {
+      const r = numberSetting(v, rule);
+      assert.equal(r.value, 20);
+      assert.equal(r.warning, `swarmOverlay.requestTimeoutSeconds is ${shown}, not a number from 1 to 600: using 20.`);
+    }
+  });
+  test('0 where it turns a thing off', () => {
+    const refresh = { key: 'swarmOverlay.refreshIntervalSeconds', default: 30, min: 1, max: 86_400, orZero: true };
+    assert.deepEqual(numberSetting(0, refresh), { value: 0 });
+    assert.equal(
+      numberSetting(0.5, refresh).warning,
+      'swarmOverlay.refreshIntervalSeconds is 0.5, not 0 or a number from 1 to 86400: using 30.',
+    );
+  });
+});
