@@ -9,8 +9,7 @@ import { PROBE_LABEL } from '../../src/core/matrix/probes';
 import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
 import { TEMPORARY_LABEL } from '../../src/core/matrix/temporaryCopy';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
-import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
-import { lab, labCliArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { freshSwarm, lab, labCliArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -54,10 +53,7 @@ describe('two matrix runs at once', () => {
 
   before(async () => {
     core = labCore();
-    await leaveSwarms(core, names);
-    await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
-    await joinSwarm(h('h2'), h('h1'), 'worker', core.redactor);
-    await joinSwarm(h('h3'), h('h1'), 'worker', core.redactor);
+    await freshSwarm(core, names);
     const opts = { encrypted: false, internal: false, labels: {} };
     await createOverlay(core.hosts, h('h1'), names, { name: NET, attachable: true, ...opts });
     await createOverlay(core.hosts, h('h1'), names, { name: SEALED, attachable: false, ...opts });
