@@ -82,6 +82,16 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
   const via = hosts.get(o.via);
   checkpoint(o, 'inspect');
   const net = await inspectAllocated(via, o.network, o.signal);
+  if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
+    throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
+  }
+  const sealed = net.Driver === 'overlay' && !net.Attachable;
+  if (sealed && !o.temporaryCopy) {
+    throw new Refused(
+      `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
+        'options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.',
+    );
+  }
   checkpoint(o, 'sweep');
   o.onProgress?.('Removing probes of earlier runs that are over…');
   const t = Date.now();
@@ -91,31 +101,25 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
     o.logger,
     runId,
   );
-  if (net.Driver === 'overlay' && !net.Attachable) {
-    if (!o.temporaryCopy) {
-      throw new Refused(
-        `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
-          'options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.',
-      );
-    }
-    await sweepTemporaryNetworks(via, o.logger, liveRuns, runId, o.signal);
-    const copy = `so-check-${runId}`;
-    o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
-    checkpoint(o, 'temporary');
-    await createTemporaryCopy(via, net, copy, runId, leaseS);
-    try {
-      checkpoint(o, 'temporary-created');
-      const r = await measureOn(hosts, { ...o, network: copy, runId, leaseS, sweepMs: Date.now() - t });
-      const note =
-        `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
-        'across the same hosts, removed afterwards.';
-      return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
-    } finally {
-      // No signal: after a cancel the copy must still go.
-      if (!(await removeWhenFree(via, copy))) o.logger.warn(`matrix: could not remove ${copy} yet; the next run removes it`);
-    }
+  if (sealed) await sweepTemporaryNetworks(via, o.logger, liveRuns, runId, o.signal);
+  const run: RunOptions = { ...o, runId, leaseS, sweepMs: Date.now() - t };
+  if (!sealed) return measureOn(hosts, run, net);
+  const copy = `so-check-${runId}`;
+  o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
+  checkpoint(o, 'temporary');
+  await createTemporaryCopy(via, net, copy, runId, leaseS);
+  try {
+    checkpoint(o, 'temporary-created');
+    const r = await measureOn(hosts, { ...run, network: copy });
+    const note =
+      `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
+      'across the same hosts, removed afterwards.';
+    return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
+  } finally {
+    // No signal: after a cancel the copy must still go.
+    if (!(await removeWhenFree(via, copy)))
+      o.logger.warn(`matrix: could not remove ${copy} yet; a later run removes it once its lease is over`);
   }
-  return measureOn(hosts, { ...o, runId, leaseS, sweepMs: Date.now() - t }, net);
 }
 
 async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNetwork): Promise<MatrixResult> {
@@ -123,9 +127,6 @@ async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNet
   const log = o.logger;
   const via = hosts.get(o.via);
   const net = known ?? (await inspectAllocated(via, o.network, o.signal));
-  if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
-    throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
-  }
   const mtu = Number(net.Options?.['com.docker.network.driver.mtu']) || 1450;
   const largeSize = mtu - 28;
   const problems: HostProblem[] = [];
