@@ -11,6 +11,8 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let state: MatrixViewState = (vscode.getState() as MatrixViewState | undefined) ?? { choices: [], running: false, cells: [] };
 let selectedCell: { from: string; to: string } | undefined;
+/** Run was pressed and the extension has not answered yet: a second press would be ignored there anyway. */
+let requested = false;
 
 function post(m: WebviewToHost): void {
   vscode.postMessage(m);
@@ -87,9 +89,11 @@ function toolbar(): HTMLElement {
   }
   bar.append(hostsBox);
   const run = el(tags.button, { id: 'run', appearance: 'primary' }, state.report ? 'Run again' : 'Run');
-  if (state.running || !state.selected) run.setAttribute('disabled', '');
+  if (state.running || requested || !state.selected) run.setAttribute('disabled', '');
   run.addEventListener('click', () => {
-    if (!state.selected || state.selected.hosts.length === 0) return;
+    if (requested || state.running || !state.selected || state.selected.hosts.length === 0) return;
+    requested = true;
+    render();
     post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts });
   });
   const cancel = el(tags.button, { id: 'cancel', appearance: 'secondary' }, 'Cancel');
@@ -228,6 +232,7 @@ function verdict(): HTMLElement {
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const m = event.data;
+  if (m.type === 'matrix/state' || m.type === 'matrix/done' || m.type === 'matrix/error') requested = false;
   switch (m.type) {
     case 'matrix/state':
       state = m.state;

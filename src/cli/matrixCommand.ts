@@ -1,7 +1,8 @@
-// CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--json]`. Exit 0 when every
+// CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--lease S] [--json]`. Exit 0 when every
 // pair passes, 1 when any fails, 2 on setup errors (no such network, image missing everywhere…).
 import { ConfigError } from '../core/errors';
 import { reportDocument } from '../core/matrix/exportMatrix';
+import { DEFAULT_LEASE_S, leaseProblem } from '../core/matrix/lease';
 import { DEFAULT_PROBE_IMAGE, runMatrix } from '../core/matrix/runMatrix';
 import { swarmHosts } from '../core/swarm/swarmHosts';
 import { type Command, throughManager } from './commandLine';
@@ -10,10 +11,11 @@ import { formatTable } from './table';
 
 const matrix = throughManager({
   name: 'matrix',
-  usage: `  matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary]
+  usage: `  matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--lease S]
                                           ping every pair of hosts over the network (probe
-                                          containers, always removed); exit 1 if any pair fails.`,
-  options: { nodes: { type: 'string' }, image: { type: 'string' }, temporary: { type: 'boolean' } },
+                                          containers, always removed; if this process is killed,
+                                          they end S seconds later, default ${DEFAULT_LEASE_S}); exit 1 if any pair fails.`,
+  options: { nodes: { type: 'string' }, image: { type: 'string' }, temporary: { type: 'boolean' }, lease: { type: 'string' } },
   args: ['The network'],
   hostsMeansNodes: true,
   prepare(a, via) {
@@ -29,6 +31,9 @@ const matrix = throughManager({
     if (chosen?.length === 0) throw new UsageError('No host to probe.');
     const image = a.string('image') ?? DEFAULT_PROBE_IMAGE;
     const temporaryCopy = a.flag('temporary');
+    const leaseS = a.wholeNumber('lease');
+    const problem = leaseProblem(leaseS, '--lease');
+    if (problem) throw new UsageError(problem);
     return async ({ core, io, json }) => {
       let names: string[];
       if (chosen) {
@@ -44,6 +49,7 @@ const matrix = throughManager({
         hosts: names,
         image,
         temporaryCopy,
+        leaseS,
         logger: core.logger,
         signal: io.signal,
         onProgress: (m) => core.logger.info(`matrix: ${m}`),

@@ -8,6 +8,7 @@ import { createCore, type Core, type CoreOptions } from '../../src/core/core';
 import { lineLogger } from '../../src/core/log';
 import { PROBE_LABEL } from '../../src/core/matrix/probes';
 import type { HostConfig } from '../../src/core/model';
+import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const LAB_DIR = path.join(ROOT, 'test', 'lab');
@@ -101,4 +102,12 @@ export async function leaveSwarms(core: Core, names: string[]): Promise<void> {
       .get(n)
       .call('leave', (d) => d.swarmLeave({ force: true }))
       .catch(() => undefined);
+}
+
+/** A fresh swarm over the given hosts: the first inits it (advertising 10.99.0.1), the others join as workers. */
+export async function freshSwarm(core: Core, names: string[]): Promise<void> {
+  await leaveSwarms(core, names);
+  const [first, ...rest] = names.map((n) => core.hosts.get(n));
+  await initSwarm(first!, { advertiseAddr: '10.99.0.1' });
+  for (const w of rest) await joinSwarm(w, first!, 'worker', core.redactor);
 }

@@ -1,6 +1,6 @@
 // The matrix's probes: one short-lived container per host on the network under test. Placed (image
 // pulled if missing, created, started, its address read), used to run the pings, and always removed;
-// probes an earlier run left behind are swept by label.
+// each holds a lease its run renews (lease.ts), and probes of runs that are over are swept by label.
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { HostProblem } from '../../shared/matrix';
@@ -9,8 +9,9 @@ import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
 import { type StepOptions, checkpoint } from '../steps';
+import { LEASE_LABEL, type ListedProbe, PROBE_LABEL, probeCommand, probeIsOver } from './lease';
 
-export const PROBE_LABEL = 'swarm-overlay.probe';
+export { PROBE_LABEL };
 
 export interface Probe {
   host: string;
@@ -24,29 +25,53 @@ export interface PlaceOptions extends StepOptions {
   image: string;
   /** Run id, to name and label the probes. */
   runId: string;
+  /** Seconds a probe stays up without its run renewing the lease (see lease.ts). */
+  leaseS: number;
   onProgress?: (message: string) => void;
 }
 
-/** Removes probes of earlier runs (by label) from every host given; returns how many were removed. */
-export async function sweepProbes(hosts: DockerHosts, names: string[], logger: Logger): Promise<number> {
+export interface SweepResult {
+  removed: number;
+  /** Run ids of the running probes seen: runs that are alive (or whose lease still runs). */
+  liveRuns: Set<string>;
+}
+
+/** The daemon's clock in ms (its clock judges its containers' ages), or this machine's if it cannot say. */
+export async function daemonNow(h: DockerHost): Promise<number> {
+  const info = (await h.call('read the daemon clock', (d) => d.info()).catch(() => ({}))) as { SystemTime?: string };
+  return Date.parse(info.SystemTime ?? '') || Date.now();
+}
+
+/**
+ * Removes, from every host given, the probes of runs that are over (lease.ts says which); never this
+ * run's, never a live run's, never a container without the probe label. A host that cannot be read
+ * is skipped.
+ */
+export async function sweepProbes(hosts: DockerHosts, names: string[], logger: Logger, ownRunId?: string): Promise<SweepResult> {
+  const liveRuns = new Set<string>();
   const counts = await Promise.all(
     names.map(async (name) => {
       try {
         const h = hosts.get(name);
-        const leftovers = (await h.call('list probe containers', (d) =>
+        const listed = (await h.call('list probe containers', (d) =>
           d.listContainers({ all: true, filters: { label: [PROBE_LABEL] } }),
-        )) as Array<{ Id: string }>;
+        )) as Array<ListedProbe & { Id: string }>;
+        for (const c of listed) if (c.State === 'running' && c.Labels?.[PROBE_LABEL]) liveRuns.add(c.Labels[PROBE_LABEL]);
+        // Only a probe that never started (or is paused) is judged by its age: read the clock for those only.
+        const aged = listed.some((c) => c.State !== 'running' && c.State !== 'exited' && c.State !== 'dead');
+        const now = aged ? await daemonNow(h) : Date.now();
+        const over = listed.filter((c) => probeIsOver(c, now, ownRunId));
         await Promise.all(
-          leftovers.map((c) => h.call('remove a probe', (d) => d.getContainer(c.Id).remove({ force: true })).catch(() => undefined)),
+          over.map((c) => h.call('remove a probe', (d) => d.getContainer(c.Id).remove({ force: true })).catch(() => undefined)),
         );
-        if (leftovers.length) logger.info(`matrix: removed ${leftovers.length} leftover probe(s) on ${name}`);
-        return leftovers.length;
+        if (over.length) logger.info(`matrix: removed ${over.length} probe(s) of runs that are over on ${name}`);
+        return over.length;
       } catch {
         return 0;
       }
     }),
   );
-  return counts.reduce((a, b) => a + b, 0);
+  return { removed: counts.reduce((a, b) => a + b, 0), liveRuns };
 }
 
 async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string) => void, signal?: AbortSignal): Promise<void> {
@@ -107,10 +132,10 @@ export async function placeProbes(
           d.createContainer({
             Image: o.image,
             name: containerName,
-            // A probe outlives no run by much even if nothing removes it.
-            Cmd: ['sleep', '900'],
-            Labels: { [PROBE_LABEL]: o.runId },
-            HostConfig: { NetworkMode: network, AutoRemove: false },
+            // Ends by itself once its run stops renewing the lease, and is then deleted (AutoRemove).
+            Cmd: probeCommand(o.leaseS),
+            Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
+            HostConfig: { NetworkMode: network, AutoRemove: true },
           }),
         );
         const probe: Probe = { host: name, container, name: containerName, ip: '' };
@@ -163,7 +188,24 @@ export async function execInProbe(probe: Probe, script: string, signal?: AbortSi
   return { output: Buffer.concat(chunks).toString('utf8'), exitCode: info.ExitCode ?? undefined };
 }
 
-/** Removes this run's probes; one that cannot be removed now is left to the next run's sweep. */
+/** Re-arms the lease of this run's started probes (see lease.ts); a probe that cannot be reached now is tried next time. */
+export async function renewLeases(hosts: DockerHosts, probes: Probe[], logger: Logger): Promise<void> {
+  await Promise.all(
+    probes
+      .filter((p) => p.ip)
+      .map((p) =>
+        hosts
+          .get(p.host)
+          .call('renew a probe lease', () => p.container.kill({ signal: 'SIGUSR1' }))
+          .catch((err: unknown) => logger.debug(`matrix: could not renew the lease of ${p.name} on ${p.host} (${userMessage(err)})`)),
+      ),
+  );
+}
+
+/** Already gone (it ended with its lease, or its AutoRemove is under way): nothing to remove. */
+const GONE = /no such container|removal of container .* is already in progress/i;
+
+/** Removes this run's probes; one that cannot be removed now ends with its lease or goes with a later run's sweep. */
 export async function removeProbes(hosts: DockerHosts, probes: Probe[], logger: Logger): Promise<void> {
   await Promise.all(
     probes.map((p) =>
@@ -171,7 +213,8 @@ export async function removeProbes(hosts: DockerHosts, probes: Probe[], logger: 
         .get(p.host)
         .call('remove a probe', () => p.container.remove({ force: true }))
         .catch((err: unknown) => {
-          logger.warn(`matrix: could not remove ${p.name} on ${p.host} (${userMessage(err)}); the next run sweeps it`);
+          const why = userMessage(err);
+          if (!GONE.test(why)) logger.warn(`matrix: could not remove ${p.name} on ${p.host} (${why}); it ends with its lease`);
         }),
     ),
   );

@@ -1,6 +1,9 @@
 // The connectivity matrix: one short-lived probe container per host on the network, every ordered
 // pair pinged by name, by IP and with a large packet (one exec per source, all targets at once),
-// results streamed per cell, a diagnosis, and the probes always removed.
+// results streamed per cell, a diagnosis, and the probes always removed. Runs may overlap on the same
+// hosts and network: each names, labels and pings only its own probes, and sweeps only what belongs to
+// runs that are over (lease.ts).
+import { randomBytes } from 'node:crypto';
 import type { HostProblem, MatrixCell, MatrixReport, PingResult } from '../../shared/matrix';
 import type { DockerHost } from '../docker/DockerHost';
 import { Cancelled, Refused, userMessage } from '../errors';
@@ -11,7 +14,8 @@ import { type StepOptions, abortableDelay, checkpoint } from '../steps';
 import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
-import { type Probe, execInProbe, placeProbes, removeProbes, sweepProbes } from './probes';
+import { DEFAULT_LEASE_S, leaseProblem } from './lease';
+import { type Probe, execInProbe, placeProbes, removeProbes, renewLeases, sweepProbes } from './probes';
 import { waitOutRecentLeaves, waitUntilKnown } from './settle';
 import { createTemporaryCopy, removeWhenFree, sweepTemporaryNetworks } from './temporaryCopy';
 
@@ -26,6 +30,8 @@ export interface MatrixOptions extends StepOptions {
   plan?: PingPlan;
   /** Run id, to name and label the probes; random by default. */
   runId?: string;
+  /** Seconds the probes and a temporary copy outlive this run if it dies without cleaning up (default 60; lease.ts). */
+  leaseS?: number;
   logger: Logger;
   onProgress?: (message: string) => void;
   onCell?: (cell: MatrixCell) => void;
@@ -66,63 +72,72 @@ async function inspectAllocated(via: DockerHost, name: string, signal?: AbortSig
   }
 }
 
+type RunOptions = MatrixOptions & { runId: string; leaseS: number; sweepMs: number };
+
 export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
-  const runId = o.runId ?? Math.random().toString(36).slice(2, 8);
+  const problem = leaseProblem(o.leaseS);
+  if (problem) throw new Refused(problem);
+  const leaseS = o.leaseS ?? DEFAULT_LEASE_S;
+  const runId = o.runId ?? randomBytes(4).toString('hex');
   const via = hosts.get(o.via);
   checkpoint(o, 'inspect');
   const net = await inspectAllocated(via, o.network, o.signal);
-  if (net.Driver === 'overlay' && !net.Attachable) {
-    if (!o.temporaryCopy) {
-      throw new Refused(
-        `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
-          'options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.',
-      );
-    }
-    await sweepTemporaryNetworks(via, o.logger, o.signal);
-    const copy = `so-check-${runId}`;
-    o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
-    checkpoint(o, 'temporary');
-    await createTemporaryCopy(via, net, copy, runId);
-    try {
-      checkpoint(o, 'temporary-created');
-      const r = await measureOn(hosts, { ...o, network: copy, runId });
-      const note =
-        `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
-        'across the same hosts, removed afterwards.';
-      return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
-    } finally {
-      // No signal: after a cancel the copy must still go.
-      if (!(await removeWhenFree(via, copy))) o.logger.warn(`matrix: could not remove ${copy} yet; the next run removes it`);
-    }
+  if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
+    throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
   }
-  return measureOn(hosts, { ...o, runId }, net);
+  const sealed = net.Driver === 'overlay' && !net.Attachable;
+  if (sealed && !o.temporaryCopy) {
+    throw new Refused(
+      `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
+        'options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.',
+    );
+  }
+  checkpoint(o, 'sweep');
+  o.onProgress?.('Removing probes of earlier runs that are over…');
+  const t = Date.now();
+  const { liveRuns } = await sweepProbes(
+    hosts,
+    hosts.list().map((h) => h.name),
+    o.logger,
+    runId,
+  );
+  if (sealed) await sweepTemporaryNetworks(via, o.logger, liveRuns, runId, o.signal);
+  const run: RunOptions = { ...o, runId, leaseS, sweepMs: Date.now() - t };
+  if (!sealed) return measureOn(hosts, run, net);
+  const copy = `so-check-${runId}`;
+  o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
+  checkpoint(o, 'temporary');
+  await createTemporaryCopy(via, net, copy, runId, leaseS);
+  try {
+    checkpoint(o, 'temporary-created');
+    const r = await measureOn(hosts, { ...run, network: copy });
+    const note =
+      `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
+      'across the same hosts, removed afterwards.';
+    return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
+  } finally {
+    // No signal: after a cancel the copy must still go.
+    if (!(await removeWhenFree(via, copy)))
+      o.logger.warn(`matrix: could not remove ${copy} yet; a later run removes it once its lease is over`);
+  }
 }
 
-async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string }, known?: InspectedNetwork): Promise<MatrixResult> {
+async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNetwork): Promise<MatrixResult> {
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
   const via = hosts.get(o.via);
   const net = known ?? (await inspectAllocated(via, o.network, o.signal));
-  if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
-    throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
-  }
   const mtu = Number(net.Options?.['com.docker.network.driver.mtu']) || 1450;
   const largeSize = mtu - 28;
   const problems: HostProblem[] = [];
   const probes: Probe[] = [];
-  const timings = { sweepMs: 0, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
-  let t = Date.now();
+  const timings = { sweepMs: o.sweepMs, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
+  let t: number;
+  // Renewed three times per lease while the run lives; a probe not renewed ends by itself (lease.ts).
+  const renewal = setInterval(() => void renewLeases(hosts, probes, log), (o.leaseS * 1000) / 3);
+  renewal.unref();
   try {
-    checkpoint(o, 'sweep');
-    o.onProgress?.('Removing probes left by earlier runs…');
-    await sweepProbes(
-      hosts,
-      hosts.list().map((h) => h.name),
-      log,
-    );
-    timings.sweepMs = Date.now() - t;
     checkpoint(o, 'settle');
-    t = Date.now();
     if (net.Driver === 'overlay') timings.settleMs = await waitOutRecentLeaves(hosts, o.hosts, net.Id, o.onProgress, o.signal);
     t = Date.now();
     checkpoint(o, 'place');
@@ -199,6 +214,7 @@ async function measureOn(hosts: DockerHosts, o: MatrixOptions & { runId: string 
     const ok = problems.length === 0 && cells.every((c) => c.ok);
     return { network: net.Name, hosts: o.hosts, ok, cells, diagnoses, problems, largeSize, timings };
   } finally {
+    clearInterval(renewal);
     t = Date.now();
     await removeProbes(hosts, probes, log);
     timings.cleanupMs = Date.now() - t;

@@ -1,20 +1,21 @@
 // Probes cannot join an overlay that is not attachable: the matrix then checks a temporary attachable
 // copy of it (same encryption, MTU and internal flag, across the same hosts), removed afterwards and,
-// if that fails, by the next run.
+// if that fails, by a later run once its lease is over (lease.ts).
 import type { DockerHost } from '../docker/DockerHost';
 import { userMessage } from '../errors';
 import type { Logger } from '../log';
 import type { NetworkAnswer } from '../networks/overlayNetworks';
 import { abortableDelay } from '../steps';
+import { LEASE_LABEL, type ListedNetwork, TEMPORARY_LABEL, networkIsOver } from './lease';
+import { daemonNow } from './probes';
 
-/** Label of the temporary attachable copies a run makes of a non-attachable overlay. */
-export const TEMPORARY_LABEL = 'swarm-overlay.temporary';
+export { TEMPORARY_LABEL };
 
 /** The driver options that change what traffic sees; the copy's subnet is the swarm's choice. */
 const COPIED_OPTIONS = new Set(['encrypted', 'com.docker.network.driver.mtu']);
 
-/** Creates `name`, an attachable overlay with the options of `net` that matter, labelled with the run. */
-export async function createTemporaryCopy(via: DockerHost, net: NetworkAnswer, name: string, runId: string): Promise<void> {
+/** Creates `name`, an attachable overlay with the options of `net` that matter, labelled with the run and its lease. */
+export async function createTemporaryCopy(via: DockerHost, net: NetworkAnswer, name: string, runId: string, leaseS: number): Promise<void> {
   const opts = net.Options ?? {};
   await via.call('create a temporary attachable overlay', (d) =>
     d.createNetwork({
@@ -24,7 +25,7 @@ export async function createTemporaryCopy(via: DockerHost, net: NetworkAnswer, n
       Internal: net.Internal === true,
       CheckDuplicate: true,
       Options: Object.fromEntries(Object.entries(opts).filter(([k]) => COPIED_OPTIONS.has(k))),
-      Labels: { [TEMPORARY_LABEL]: runId },
+      Labels: { [TEMPORARY_LABEL]: runId, [LEASE_LABEL]: String(leaseS) },
     }),
   );
 }
@@ -47,17 +48,27 @@ export async function removeWhenFree(via: DockerHost, id: string, signal?: Abort
   return false;
 }
 
-/** Removes temporary networks of earlier runs through a manager; returns how many went. */
-export async function sweepTemporaryNetworks(via: DockerHost, logger: Logger, signal?: AbortSignal): Promise<number> {
+/**
+ * Removes, through a manager, the temporary networks of runs that are over: older than their lease
+ * with no probe of their run in `liveRuns` (lease.ts). Returns how many went.
+ */
+export async function sweepTemporaryNetworks(
+  via: DockerHost,
+  logger: Logger,
+  liveRuns: ReadonlySet<string>,
+  ownRunId: string,
+  signal?: AbortSignal,
+): Promise<number> {
   try {
-    const nets = (await via.call('list temporary networks', (d) => d.listNetworks({ filters: { label: [TEMPORARY_LABEL] } }))) as Array<{
-      Id: string;
-      Name: string;
-    }>;
+    const nets = (await via.call('list temporary networks', (d) => d.listNetworks({ filters: { label: [TEMPORARY_LABEL] } }))) as Array<
+      ListedNetwork & { Id: string; Name: string }
+    >;
+    if (nets.length === 0) return 0;
+    const now = await daemonNow(via);
     let removed = 0;
-    for (const n of nets) {
+    for (const n of nets.filter((x) => networkIsOver(x, now, liveRuns, ownRunId))) {
       if (await removeWhenFree(via, n.Id, signal)) removed++;
-      else logger.warn(`matrix: the temporary network ${n.Name} is still in use; the next run removes it`);
+      else logger.warn(`matrix: the temporary network ${n.Name} is still in use; a later run removes it`);
     }
     return removed;
   } catch {

@@ -1,0 +1,179 @@
+// What the matrix panel does with the webview's messages, without `vscode` (so plain Node tests it):
+// one run at a time (a second Run, even while the temporary-copy question is open, is ignored), Cancel
+// and closing the panel stop the run that is going, nothing is posted once the panel is closed, and a
+// failed export says so.
+import type { MatrixCell, MatrixReport } from '../../shared/matrix';
+import {
+  type ExportFormat,
+  type HostToWebview,
+  type MatrixViewState,
+  type WebviewToHost,
+  parseWebviewMessage,
+} from '../../shared/protocol';
+
+export interface RunRequest {
+  via: string;
+  network: string;
+  hosts: string[];
+  temporaryCopy: boolean;
+  signal: AbortSignal;
+  onProgress: (message: string) => void;
+  onCell: (cell: MatrixCell) => void;
+}
+
+export interface MatrixSessionDeps {
+  /** Posts to the webview; may reject (or throw) once the webview is gone. */
+  post(message: HostToWebview): PromiseLike<unknown> | void;
+  /** The modal question before checking a temporary copy; false when declined. */
+  confirmTemporaryCopy(network: string): Promise<boolean>;
+  run(request: RunRequest): Promise<MatrixReport>;
+  /** Where to save an export: a file path, or undefined when the user dismissed the dialog. */
+  saveTarget(format: ExportFormat, report: MatrixReport): Promise<string | undefined>;
+  render(format: ExportFormat, report: MatrixReport): string;
+  write(path: string, text: string): Promise<void>;
+  info(message: string): void;
+  error(message: string): void;
+  warn(message: string): void;
+  userMessage(err: unknown): string;
+  isCancelled(err: unknown): boolean;
+}
+
+export class MatrixSession {
+  state: MatrixViewState = { choices: [], running: false, cells: [] };
+  /** From the first Run until that run ends, including while the modal question is open. */
+  private busy = false;
+  private run: AbortController | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly deps: MatrixSessionDeps,
+    restored?: MatrixViewState,
+  ) {
+    if (restored) this.state = { ...restored, running: false, progress: undefined };
+  }
+
+  post(message: HostToWebview): void {
+    if (this.disposed) return;
+    try {
+      // A panel closed between the check and the post rejects: nothing left to tell.
+      void Promise.resolve(this.deps.post(message)).then(undefined, () => undefined);
+    } catch {
+      // Same, thrown synchronously.
+    }
+  }
+
+  pushState(): void {
+    this.post({ type: 'matrix/state', state: this.state });
+  }
+
+  async onMessage(raw: unknown): Promise<void> {
+    const m: WebviewToHost | undefined = parseWebviewMessage(raw);
+    if (!m) {
+      this.deps.warn('matrix: ignored an invalid message from the webview');
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        this.pushState();
+        return;
+      case 'cancel':
+        this.run?.abort();
+        return;
+      case 'export':
+        await this.export(m.format);
+        return;
+      case 'run':
+        await this.start(m.via, m.network, m.hosts);
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  async start(via: string, network: string, hosts: string[]): Promise<void> {
+    if (this.busy || this.disposed) return;
+    this.busy = true;
+    try {
+      await this.startOnce(via, network, hosts);
+    } finally {
+      this.busy = false;
+      this.run = undefined;
+    }
+  }
+
+  private async startOnce(via: string, network: string, hosts: string[]): Promise<void> {
+    const choice = this.state.choices.find((c) => c.via === via && c.name === network);
+    if (!choice || !hosts.every((h) => choice.hosts.includes(h))) {
+      this.post({ type: 'matrix/error', message: 'That network or host is not one offered here any more: pick again.' });
+      return;
+    }
+    if (!choice.attachable) {
+      const yes = await this.deps.confirmTemporaryCopy(network).catch(() => false);
+      // Declined, or the panel was closed while the question was open: no run.
+      if (!yes || this.disposed) {
+        this.pushState();
+        return;
+      }
+    }
+    const run = new AbortController();
+    this.run = run;
+    this.state = {
+      ...this.state,
+      selected: { via, network, hosts },
+      running: true,
+      cells: [],
+      report: undefined,
+      error: undefined,
+      progress: 'Starting…',
+    };
+    this.pushState();
+    try {
+      const report = await this.deps.run({
+        via,
+        network,
+        hosts,
+        temporaryCopy: !choice.attachable,
+        signal: run.signal,
+        onProgress: (message) => {
+          this.state.progress = message;
+          this.post({ type: 'matrix/progress', message });
+        },
+        onCell: (cell) => {
+          this.state.cells.push(cell);
+          this.post({ type: 'matrix/cell', cell });
+        },
+      });
+      this.state = { ...this.state, running: false, progress: undefined, cells: report.cells, report };
+      this.post({ type: 'matrix/done', report });
+    } catch (err) {
+      const error = this.deps.isCancelled(err) ? 'Cancelled; every probe was removed.' : this.deps.userMessage(err);
+      this.state = { ...this.state, running: false, progress: undefined, error };
+      this.post({ type: 'matrix/error', message: error });
+    }
+  }
+
+  async export(format: ExportFormat): Promise<void> {
+    const report = this.state.report;
+    if (!report) return;
+    let target: string | undefined;
+    try {
+      target = await this.deps.saveTarget(format, report);
+      if (!target) return;
+      await this.deps.write(target, this.deps.render(format, report));
+    } catch (err) {
+      this.deps.error(
+        `Could not save the matrix${target ? ` to ${target}` : ''} (${this.deps.userMessage(err).replace(/\.$/, '')}): pick another file or folder.`,
+      );
+      return;
+    }
+    this.deps.info(`Saved ${target}.`);
+  }
+
+  /** The panel is closed: the run going stops, and nothing more is posted. */
+  dispose(): void {
+    this.disposed = true;
+    this.run?.abort();
+  }
+}

@@ -1,0 +1,186 @@
+// The matrix panel's message handling (MatrixSession, no vscode): one run at a time, also while the
+// temporary-copy question is open; Cancel and closing stop the run; nothing posted once closed; a
+// failed export says so.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { MatrixReport } from '../../src/shared/matrix';
+import type { HostToWebview, NetworkChoice } from '../../src/shared/protocol';
+import { type MatrixSessionDeps, MatrixSession, type RunRequest } from '../../src/vscode/webview/MatrixSession';
+
+const REPORT: MatrixReport = { network: 'net', hosts: ['h1'], ok: true, cells: [], diagnoses: [], problems: [] };
+const CHOICES: NetworkChoice[] = [
+  { via: 'h1', name: 'net', hosts: ['h1', 'h2'], attachable: true },
+  { via: 'h1', name: 'sealed', hosts: ['h1', 'h2'], attachable: false },
+];
+
+class Cancelled extends Error {}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+function fake(over: Partial<MatrixSessionDeps> = {}) {
+  const posts: HostToWebview[] = [];
+  const runs: RunRequest[] = [];
+  const shown: Array<['info' | 'error', string]> = [];
+  let confirms = 0;
+  const answer = deferred<boolean>();
+  const runDone = deferred<MatrixReport>();
+  const deps: MatrixSessionDeps = {
+    post: (m) => {
+      posts.push(m);
+      return Promise.resolve(true);
+    },
+    confirmTemporaryCopy: () => {
+      confirms++;
+      return answer.promise;
+    },
+    run: (r) => {
+      runs.push(r);
+      r.signal.addEventListener('abort', () => runDone.resolve(Promise.reject(new Cancelled()) as never));
+      return runDone.promise;
+    },
+    saveTarget: () => Promise.resolve('/out/matrix-net.json'),
+    render: () => '{}',
+    write: () => Promise.resolve(),
+    info: (m) => shown.push(['info', m]),
+    error: (m) => shown.push(['error', m]),
+    warn: () => undefined,
+    userMessage: (e) => (e instanceof Error ? e.message : String(e)),
+    isCancelled: (e) => e instanceof Cancelled,
+    ...over,
+  };
+  const session = new MatrixSession(deps);
+  session.state.choices = CHOICES;
+  return { session, posts, runs, shown, answer, runDone, confirms: () => confirms };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const run = (network = 'net') => ({ type: 'run', via: 'h1', network, hosts: ['h1', 'h2'] });
+
+describe('matrix panel session', () => {
+  test('Run pressed twice quickly starts one run', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run());
+    const b = f.session.onMessage(run());
+    await tick();
+    assert.equal(f.runs.length, 1);
+    f.runDone.resolve(REPORT);
+    await Promise.all([a, b]);
+    assert.equal(f.posts.at(-1)?.type, 'matrix/done');
+    // Once it is over, Run starts a new one.
+    const c = fake();
+    c.runDone.resolve(REPORT);
+    await c.session.onMessage(run());
+    await c.session.onMessage(run());
+    assert.equal(c.runs.length, 2);
+  });
+
+  test('Run again while the temporary-copy question is open: one question, one run', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run('sealed'));
+    await tick();
+    await f.session.onMessage(run('sealed'));
+    assert.equal(f.confirms(), 1);
+    f.answer.resolve(true);
+    await tick();
+    assert.equal(f.runs.length, 1);
+    assert.equal(f.runs[0]!.temporaryCopy, true);
+    f.runDone.resolve(REPORT);
+    await a;
+  });
+
+  test('declining the question starts nothing and tells the webview (so its Run button comes back)', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run('sealed'));
+    f.answer.resolve(false);
+    await a;
+    assert.equal(f.runs.length, 0);
+    assert.deepEqual(
+      f.posts.map((p) => p.type),
+      ['matrix/state'],
+    );
+  });
+
+  test('closing the panel while the question is open: no run starts after it', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run('sealed'));
+    await tick();
+    f.session.dispose();
+    f.answer.resolve(true);
+    await a;
+    assert.equal(f.runs.length, 0);
+    assert.deepEqual(f.posts, []);
+  });
+
+  test('Cancel stops the run going', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run());
+    await tick();
+    await f.session.onMessage({ type: 'cancel' });
+    await a;
+    assert.equal(f.runs[0]!.signal.aborted, true);
+    assert.deepEqual(f.posts.at(-1), { type: 'matrix/error', message: 'Cancelled; every probe was removed.' });
+  });
+
+  test('closing the panel stops the run, and nothing is posted after (a rejected post is no unhandled rejection)', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      let closed = false;
+      const late: HostToWebview[] = [];
+      const f = fake({
+        post: (m) => {
+          if (closed) late.push(m);
+          return closed ? Promise.reject(new Error('Webview is disposed')) : Promise.resolve(true);
+        },
+      });
+      const a = f.session.onMessage(run());
+      await tick();
+      f.runs[0]!.onProgress('Measuring 4 pair(s)…');
+      closed = true;
+      f.session.dispose();
+      assert.equal(f.runs[0]!.signal.aborted, true);
+      f.runs[0]!.onProgress('late progress');
+      await a;
+      await tick();
+      assert.deepEqual(late, []);
+      // A webview closed by VS Code a moment before dispose() runs: the post rejects, and is swallowed.
+      const g = fake({ post: () => Promise.reject(new Error('Webview is disposed')) });
+      await g.session.onMessage({ type: 'ready' });
+      const h = fake({
+        post: () => {
+          throw new Error('Webview is disposed');
+        },
+      });
+      await h.session.onMessage({ type: 'ready' });
+      await tick();
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  test('export: saved says where; a failed write says so in one sentence; a dismissed dialog says nothing', async () => {
+    const ok = fake();
+    ok.session.state.report = REPORT;
+    await ok.session.onMessage({ type: 'export', format: 'json' });
+    assert.deepEqual(ok.shown, [['info', 'Saved /out/matrix-net.json.']]);
+    const bad = fake({ write: () => Promise.reject(new Error('EACCES: permission denied, open /out/matrix-net.json')) });
+    bad.session.state.report = REPORT;
+    await bad.session.onMessage({ type: 'export', format: 'json' });
+    assert.deepEqual(bad.shown, [
+      [
+        'error',
+        'Could not save the matrix to /out/matrix-net.json (EACCES: permission denied, open /out/matrix-net.json): pick another file or folder.',
+      ],
+    ]);
+    const dismissed = fake({ saveTarget: () => Promise.resolve(undefined) });
+    dismissed.session.state.report = REPORT;
+    await dismissed.session.onMessage({ type: 'export', format: 'csv' });
+    assert.deepEqual(dismissed.shown, []);
+  });
+});
