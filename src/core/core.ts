@@ -1,10 +1,9 @@
 // Builds the core services from plain options; used alike by the extension, the CLI and the tests.
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { DockerHosts } from './hosts/DockerHosts';
 import { type Logger, Redactor, redactingLogger } from './log';
 import type { HostConfig } from './model';
 import { type HostKeyPrompter, type SecretPrompter, noSecrets, refuseUnknownKeys } from './ssh/auth';
+import { PromptGate } from './ssh/promptGate';
 import { SshConfigResolver } from './ssh/sshConfig';
 import { SshPool } from './ssh/SshPool';
 
@@ -13,7 +12,7 @@ export interface CoreOptions {
   logger: Logger;
   /** Default ~/.ssh/config. */
   sshConfigFile?: string;
-  /** Default ~/.ssh/known_hosts. */
+  /** Wins over the ssh config's UserKnownHostsFile; unset: the config's, else ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   secrets?: SecretPrompter;
   hostKeys?: HostKeyPrompter;
@@ -26,7 +25,9 @@ export interface Core {
   hosts: DockerHosts;
   logger: Logger;
   redactor: Redactor;
-  knownHostsFile: string;
+  knownHostsFile?: string;
+  /** The questions asked while connecting, and the host keys the user refused. */
+  prompts: PromptGate;
   resolver: SshConfigResolver;
   dispose(): void;
 }
@@ -34,7 +35,8 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const redactor = options.redactor ?? new Redactor();
   const logger = redactingLogger(options.logger, redactor);
-  const knownHostsFile = options.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
+  const knownHostsFile = options.knownHostsFile;
+  const prompts = new PromptGate();
   const resolver = SshConfigResolver.fromFile(options.sshConfigFile);
   const pool = new SshPool(resolver, {
     knownHostsFile,
@@ -44,8 +46,9 @@ export function createCore(options: CoreOptions): Core {
     redactor,
     connectTimeoutMs: options.connectTimeoutMs,
     agentSocket: options.agentSocket,
+    prompts,
   });
   const hosts = new DockerHosts(pool, logger);
   hosts.setHosts(options.hosts);
-  return { hosts, logger, redactor, knownHostsFile, resolver, dispose: () => hosts.dispose() };
+  return { hosts, logger, redactor, knownHostsFile, prompts, resolver, dispose: () => hosts.dispose() };
 }
