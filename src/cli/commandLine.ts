@@ -27,7 +27,7 @@ const GLOBAL_OPTIONS = {
 const OPTIONS_HELP = `Options (every command):
   --hosts-file FILE         JSON array of hosts, as the setting swarmOverlay.hosts (default: $SWARM_OVERLAY_HOSTS)
   --ssh-config FILE         OpenSSH client config (default: ~/.ssh/config)
-  --known-hosts FILE        known_hosts file (default: ~/.ssh/known_hosts)
+  --known-hosts FILE        known_hosts file; wins over the ssh config's UserKnownHostsFile (default: that, else ~/.ssh/known_hosts)
   --accept-new-host-keys    Trust and record host keys not yet in known_hosts (refused otherwise)
   --connect-timeout SEC     SSH connect timeout in seconds (default: 10)
   --request-timeout SEC     How long a host may leave one request unanswered, in seconds (default: 20)
@@ -36,7 +36,7 @@ const OPTIONS_HELP = `Options (every command):
   -h, --help                This help; after a command, that command's usage
   --hosts FILE              Deprecated: use --hosts-file FILE (with matrix: --nodes h1,h2,...)
 
-Secrets come from ssh-agent (SSH_AUTH_SOCK) or from the environment:
+Secrets come from ssh-agent (IdentityAgent in the ssh config, else SSH_AUTH_SOCK) or from the environment:
 SWARM_OVERLAY_SSH_PASSPHRASE (key passphrase), SWARM_OVERLAY_SSH_PASSWORD (password).
 `;
 

@@ -1,10 +1,9 @@
 // Builds the core services from plain options; used alike by the extension, the CLI and the tests.
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { DockerHosts } from './hosts/DockerHosts';
 import { type Logger, Redactor, redactingLogger } from './log';
 import type { HostConfig } from './model';
 import { type HostKeyPrompter, type SecretPrompter, noSecrets, refuseUnknownKeys } from './ssh/auth';
+import { PromptGate } from './ssh/promptGate';
 import { SshConfigResolver } from './ssh/sshConfig';
 import { SshPool } from './ssh/SshPool';
 
@@ -13,7 +12,7 @@ export interface CoreOptions {
   logger: Logger;
   /** Default ~/.ssh/config. */
   sshConfigFile?: string;
-  /** Default ~/.ssh/known_hosts. */
+  /** Wins over the ssh config's UserKnownHostsFile; unset: the config's, else ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   secrets?: SecretPrompter;
   hostKeys?: HostKeyPrompter;
@@ -28,7 +27,9 @@ export interface Core {
   hosts: DockerHosts;
   logger: Logger;
   redactor: Redactor;
-  knownHostsFile: string;
+  knownHostsFile?: string;
+  /** The questions asked while connecting, and the host keys the user refused. */
+  prompts: PromptGate;
   resolver: SshConfigResolver;
   /** Keeps the core (its connections) alive for one operation; call the result when it ends. */
   hold(): () => void;
@@ -40,7 +41,8 @@ export interface Core {
 export function createCore(options: CoreOptions): Core {
   const redactor = options.redactor ?? new Redactor();
   const logger = redactingLogger(options.logger, redactor);
-  const knownHostsFile = options.knownHostsFile ?? path.join(os.homedir(), '.ssh', 'known_hosts');
+  const knownHostsFile = options.knownHostsFile;
+  const prompts = new PromptGate();
   const resolver = SshConfigResolver.fromFile(options.sshConfigFile);
   const pool = new SshPool(resolver, {
     knownHostsFile,
@@ -51,6 +53,7 @@ export function createCore(options: CoreOptions): Core {
     connectTimeoutMs: options.connectTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
     agentSocket: options.agentSocket,
+    prompts,
   });
   const hosts = new DockerHosts(pool, logger);
   hosts.setHosts(options.hosts);
@@ -62,6 +65,7 @@ export function createCore(options: CoreOptions): Core {
     logger,
     redactor,
     knownHostsFile,
+    prompts,
     resolver,
     hold: () => {
       holds++;

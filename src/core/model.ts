@@ -29,6 +29,8 @@ export interface HostStatus {
   reachable: boolean;
   /** One sentence for users when the host cannot be used. */
   error?: string;
+  /** Why, as the error kind (e.g. `hostKeyUnknown`: the user did not trust the host key). */
+  errorKind?: string;
   engineVersion: string;
   apiVersion?: string;
   os?: string;

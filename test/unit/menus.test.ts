@@ -31,6 +31,7 @@ function offered(view: string, viewItem: string): string[] {
 const cases: Array<[view: string, item: string, expected: string[]]> = [
   ['hosts', contextTokens('host', 'connecting'), ['hosts.remove']],
   ['hosts', contextTokens('host', 'unreachable'), ['hosts.remove']],
+  ['hosts', contextTokens('host', 'unreachable', 'hostKeyRefused'), ['hosts.remove', 'hosts.retryHostKey']],
   [
     'hosts',
     contextTokens('host', 'connected', swarmStateToken('inactive')),
@@ -78,14 +79,15 @@ test('each tree item is offered exactly its commands', () => {
   }
 });
 
-test('the inline matrix action is on custom overlays only', () => {
+test('inline actions: the matrix on custom overlays only, the host key retry on hosts whose key was refused only', () => {
   const inline = entries.filter((e) => e.group === 'inline');
-  assert.deepEqual(
-    inline.map((e) => e.command),
-    ['swarmOverlay.matrix.run'],
-  );
-  assert.ok(holds(inline[0]!.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'custom')));
-  assert.ok(!holds(inline[0]!.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'builtin')));
+  assert.deepEqual(inline.map((e) => e.command).sort(), ['swarmOverlay.hosts.retryHostKey', 'swarmOverlay.matrix.run']);
+  const matrix = inline.find((e) => e.command === 'swarmOverlay.matrix.run')!;
+  assert.ok(holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'custom')));
+  assert.ok(!holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'builtin')));
+  const retry = inline.find((e) => e.command === 'swarmOverlay.hosts.retryHostKey')!;
+  assert.ok(holds(retry.when, 'swarmOverlay.hosts', contextTokens('host', 'unreachable', 'hostKeyRefused')));
+  assert.ok(!holds(retry.when, 'swarmOverlay.hosts', contextTokens('host', 'unreachable')));
 });
 
 test('a fact token is one word: no token matches inside another', () => {

@@ -8,6 +8,7 @@ import { type AuthenticationType, utils } from 'ssh2';
 import type { AuthFailed } from '../../src/core/errors';
 import { Redactor, lineLogger } from '../../src/core/log';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
+import type { SelectedAgent } from '../../src/core/ssh/agentSelection';
 import { type AuthOffer, type AuthOptions, makeAuthHandler } from '../../src/core/ssh/sshAuth';
 import type { SshEndpoint } from '../../src/core/ssh/sshConfig';
 
@@ -23,6 +24,8 @@ const plainKey = keyFile('id_plain', utils.generateKeyPairSync('ed25519').privat
 // One KDF round keeps the test fast; the passphrase check is the same.
 const locked = utils.generateKeyPairSync('ed25519', { passphrase: 'right-pass', cipher: 'aes256-ctr', rounds: 1 });
 const lockedKey = keyFile('id_locked', locked.private);
+// An opened encrypted key is offered decrypted: known by its public key.
+fileOf.set(locked.public.split(' ')[1]!, 'id_locked');
 const notAKey = keyFile('notes.txt', 'hello');
 const missing = join(dir, 'id_missing');
 
@@ -68,7 +71,8 @@ function named(o: AuthOffer): string {
   if (o === false) return 'false';
   if (o.type === 'agent') return 'agent';
   if (o.type === 'password') return `password ${o.password}`;
-  return `key ${fileOf.get(o.key.toString())}${o.passphrase ? ` with ${o.passphrase}` : ''}`;
+  const name = Buffer.isBuffer(o.key) ? fileOf.get(o.key.toString()) : fileOf.get(o.key.getPublicSSH().toString('base64'));
+  return `key ${name}${o.passphrase ? ` with ${o.passphrase}` : ''}`;
 }
 
 test('methods come in order: agent, each identity file, password, then false with what was tried', async () => {
@@ -78,7 +82,9 @@ test('methods come in order: agent, each identity file, password, then false wit
   const offers: AuthOffer[] = [];
   for (let i = 0; i < 5; i++) offers.push(await next());
   assert.deepEqual(offers.map(named), ['agent', 'key id_plain', 'key id_locked with right-pass', 'password pw-1234', 'false']);
-  assert.deepEqual(offers[0], { type: 'agent', username: 'alice', agent: '/tmp/agent.sock' });
+  const first = offers[0] as Extract<AuthOffer, { type: 'agent' }>;
+  assert.equal(first.username, 'alice');
+  assert.equal((first.agent as SelectedAgent).spec, '/tmp/agent.sock');
   assert.deepEqual(asked, ['passphrase id_locked', 'password', 'password (again)']);
   assert.equal(failures.length, 1);
   assert.equal(failures[0]!.kind, 'auth');

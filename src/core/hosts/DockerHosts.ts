@@ -42,6 +42,13 @@ export class DockerHosts {
     return host;
   }
 
+  /** After the user refused a host key: the next connect to `name` asks again. */
+  retryHostKey(name: string): number {
+    const config = this.configs.find((c) => c.name === name);
+    if (!config) throw new ConfigError(`No host is named "${name}".`);
+    return this.pool.forgetRefusedHostKeys(config);
+  }
+
   /**
    * Status of every host, in parallel; one host's failure never holds up the others, and each status
    * goes to `onStatus` as soon as its host answered (or its request timed out).

@@ -1,6 +1,6 @@
 // What the product shows of a host: reachable or why not, engine version, swarm membership.
 import type { DockerHost } from '../docker/DockerHost';
-import { userMessage } from '../errors';
+import { SwarmOverlayError, userMessage } from '../errors';
 import type { HostStatus, SwarmState } from '../model';
 
 interface InfoAnswer {
@@ -53,6 +53,7 @@ export function unreachableStatus(name: string, err: unknown): HostStatus {
     name,
     reachable: false,
     error: userMessage(err),
+    ...(err instanceof SwarmOverlayError ? { errorKind: err.kind } : {}),
     engineVersion: '',
     swarm: { state: 'unknown', nodeId: '', isManager: false },
   };

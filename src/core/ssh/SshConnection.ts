@@ -2,29 +2,21 @@
 // reopened on the next use after a drop. Channels are bounded so sshd's MaxSessions is never hit.
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import {
-  AuthFailed,
-  Cancelled,
-  ChannelError,
-  HostKeyMismatch,
-  HostKeyRevoked,
-  HostKeyUnknown,
-  SwarmOverlayError,
-  TimedOut,
-  seconds,
-} from '../errors';
+import { AuthFailed, Cancelled, ChannelError, SwarmOverlayError, TimedOut, seconds } from '../errors';
 import type { HostKeyPrompter } from './auth';
 import { ChannelLimiter } from './ChannelLimiter';
 import { describeEndpoint, translateConnectError } from './connectErrors';
-import { KnownHosts, appendKnownHost, fingerprint, keyTypeOf, knownHostsLine } from './knownHosts';
+import { checkHostKey, knownHostsFiles, loadKnownHosts } from './hostKeyCheck';
+import { PausableDeadline, PromptGate } from './promptGate';
 import type { SshEndpoint } from './sshConfig';
 import { shellQuote } from './shellQuote';
 import { type AuthOptions, makeAuthHandler } from './sshAuth';
 
 export interface SshConnectionOptions extends AuthOptions {
-  knownHostsFile: string;
+  /** Wins over the ssh config's UserKnownHostsFile; unset: the config's, else ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
   hostKeys: HostKeyPrompter;
-  /** TCP connect plus SSH handshake and authentication, in ms. */
+  /** TCP connect plus SSH handshake and authentication, in ms; time spent on prompts is not counted. */
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   /** Concurrent session channels (exec); sshd's default MaxSessions is 10. */
@@ -73,11 +65,13 @@ export class SshConnection {
   private readonly channels = new Set<ClientChannel>();
   /** Counts connects, so tests and logs can tell a reconnect. */
   connectCount = 0;
+  private readonly prompts: PromptGate;
 
   constructor(
     readonly endpoint: SshEndpoint,
     private readonly options: SshConnectionOptions,
   ) {
+    this.prompts = options.prompts ?? new PromptGate();
     this.sessions = new ChannelLimiter(options.maxSessions ?? 8);
     this.forwards = new ChannelLimiter(options.maxForwards ?? 32);
     this.dockerSessions = new ChannelLimiter(Math.max(1, this.sessions.max - SESSIONS_KEPT_FOR_EXEC));
@@ -143,7 +137,8 @@ export class SshConnection {
       this.jumpConnection ??= new SshConnection({ ...last, jumps: hops.slice(0, -1) }, options);
       sock = await this.jumpConnection.forwardTcp(endpoint.hostName, endpoint.port);
     }
-    const knownHosts = await KnownHosts.load(options.knownHostsFile);
+    const files = knownHostsFiles(endpoint, options.knownHostsFile);
+    const knownHosts = await loadKnownHosts(files);
     const keyTypes = knownHosts.keyTypesFor(endpoint.hostName, endpoint.port);
     const preferredAlgos = keyTypes.flatMap((t) => SERVER_HOST_KEY_ALGOS[t] ?? [t]);
 
@@ -151,18 +146,22 @@ export class SshConnection {
     let authError: AuthFailed | undefined;
     const client = new Client();
     this.opening = client;
-    const auth = makeAuthHandler(endpoint, options, (err) => (authError = err));
+    // ssh2's readyTimeout would also count the time the user spends on a prompt: our own clock stops then.
+    let expired = () => {};
+    const deadline = new PausableDeadline(timeout, () => expired());
+    const hostKeyCheck = { endpoint, files, knownHosts, prompter: options.hostKeys, gate: this.prompts, logger: log, wait: deadline };
+    const auth = makeAuthHandler(endpoint, { ...options, prompts: this.prompts }, (err) => (authError = err), deadline);
     const config: ConnectConfig = {
       host: endpoint.hostName,
       port: endpoint.port,
       username: endpoint.user,
       sock: sock,
-      readyTimeout: timeout,
+      readyTimeout: 0,
       keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       authHandler: auth.handler as ConnectConfig['authHandler'],
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        this.verifyHostKey(knownHosts, key).then(
+        checkHostKey(hostKeyCheck, key).then(
           () => verify(true),
           (err: SwarmOverlayError) => {
             hostKeyError = err;
@@ -179,12 +178,13 @@ export class SshConnection {
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
       let settled = false;
-      // ssh2's readyTimeout does not cover a TCP connect that never answers on every platform.
-      const guard = setTimeout(() => fail(new Error('Timed out while waiting for handshake')), timeout + 500);
-      const fail = (err: Error) => {
+      expired = () => fail(new Error('Timed out while waiting for handshake'));
+      const fail = (err: Error & { level?: string }) => {
+        // An agent that cannot be reached is skipped: ssh2 goes on with the next method.
+        if (err.level === 'agent') return log.debug(`ssh: ${this.label}: agent: ${err.message}`);
         if (settled) return;
         settled = true;
-        clearTimeout(guard);
+        deadline.clear();
         client.removeAllListeners('ready');
         client.end();
         client.destroy();
@@ -193,7 +193,7 @@ export class SshConnection {
       client.once('ready', () => {
         if (settled) return;
         settled = true;
-        clearTimeout(guard);
+        deadline.clear();
         resolve();
       });
       client.on('error', fail);
@@ -202,6 +202,7 @@ export class SshConnection {
       );
       client.connect(config);
     }).finally(() => {
+      deadline.clear();
       if (this.opening === client) this.opening = undefined;
     });
     if (this.disposed) {
@@ -217,7 +218,8 @@ export class SshConnection {
         .accepted(worked.kind, worked.id, worked.value)
         .catch((err: unknown) => log.warn(`ssh: could not keep the ${worked.kind}: ${String(err)}`));
     }
-    log.info(`ssh: connected to ${this.label} in ${Date.now() - started} ms`);
+    const waited = deadline.pausedMs ? ` (${deadline.pausedMs} ms of it waiting for answers)` : '';
+    log.info(`ssh: connected to ${this.label} in ${Date.now() - started} ms${waited}`);
     client.removeAllListeners('error');
     client.removeAllListeners('close');
     client.on('error', (err) => log.warn(`ssh: ${this.label}: ${err.message}`));
@@ -232,42 +234,6 @@ export class SshConnection {
     this.client = client;
     this.phase = 'ready';
     return client;
-  }
-
-  private async verifyHostKey(knownHosts: KnownHosts, key: Buffer): Promise<void> {
-    const { endpoint, options } = this;
-    const fp = fingerprint(key);
-    const type = keyTypeOf(key);
-    const verdict = knownHosts.verify(endpoint.hostName, endpoint.port, key);
-    switch (verdict.status) {
-      case 'match':
-        return;
-      case 'revoked':
-        throw new HostKeyRevoked(
-          `The host key of ${endpoint.hostName} (${fp}) is marked revoked in ${options.knownHostsFile}; not connecting.`,
-        );
-      case 'mismatch':
-        options.logger.error(
-          `ssh: host key mismatch for ${endpoint.hostName}:${endpoint.port}: got ${type} ${fp}, known ${verdict.knownFingerprints.join(', ')}`,
-        );
-        throw new HostKeyMismatch(
-          `The host key of ${endpoint.hostName} has changed (now ${fp}, ${options.knownHostsFile} has another): not connecting. ` +
-            `If the host was reinstalled, remove its old line from known_hosts.`,
-          fp,
-        );
-      case 'unknown': {
-        const accepted = await options.hostKeys.confirmUnknownKey(endpoint, type, fp);
-        if (!accepted) {
-          throw new HostKeyUnknown(
-            `The host key of ${endpoint.hostName} (${type} ${fp}) is not in ${options.knownHostsFile}, and it was not accepted.`,
-            fp,
-          );
-        }
-        await appendKnownHost(options.knownHostsFile, knownHostsLine(endpoint.hostName, endpoint.port, key));
-        options.logger.info(`ssh: added ${endpoint.hostName} ${type} ${fp} to ${options.knownHostsFile}`);
-        return;
-      }
-    }
   }
 
   private track<T extends ClientChannel>(channel: T, release: () => void): T {

@@ -31,6 +31,17 @@ export class SshPool {
     return connection;
   }
 
+  /**
+   * Forgets the host keys the user refused for this host (and its jump hosts), so the next connect asks
+   * again. Returns how many were forgotten.
+   */
+  forgetRefusedHostKeys(host: HostConfig): number {
+    const endpoint = this.get(host).endpoint;
+    const prompts = this.options.prompts;
+    if (!prompts) return 0;
+    return [endpoint, ...endpoint.jumps].reduce((n, e) => n + prompts.forgetRefusals(e.hostName, e.port), 0);
+  }
+
   /** Drops connections of hosts no longer configured. */
   retain(names: Iterable<string>): void {
     const keep = new Set(names);

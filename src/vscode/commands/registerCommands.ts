@@ -8,6 +8,7 @@ import type { HostNode } from '../tree/HostsTreeProvider';
 import type { NetworkItem } from '../tree/NetworksTreeProvider';
 import { addHost } from './addHost';
 import { removeHost } from './removeHost';
+import { retryHostKey } from './retryHostKey';
 import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
 import type { SwarmArg } from './pickers';
@@ -29,6 +30,7 @@ const spec = <A>(id: string, run: (ctx: CommandContext, arg?: A) => unknown, ref
 export const COMMANDS: readonly CommandSpec[] = [
   spec('swarmOverlay.hosts.add', addHost),
   spec<HostNode>('swarmOverlay.hosts.remove', removeHost),
+  spec<HostNode>('swarmOverlay.hosts.retryHostKey', retryHostKey, true),
   spec('swarmOverlay.hosts.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.hosts')),
   spec('swarmOverlay.log.show', (ctx) => ctx.log.show()),
   spec<swarm.HostArg>('swarmOverlay.swarm.init', swarm.initSwarmCommand, true),

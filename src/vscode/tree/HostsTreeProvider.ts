@@ -35,6 +35,13 @@ export class HostNode extends vscode.TreeItem {
       if (status.os) md.appendMarkdown(` on ${escapeMarkdown(status.os)}`);
       md.appendMarkdown(`\n\nSwarm: ${swarm.state}${role ? `, ${role}` : ''}`);
       if (swarm.nodeId) md.appendMarkdown(`, node \`${swarm.nodeId.slice(0, 12)}\``);
+    } else if (status.errorKind === 'hostKeyUnknown') {
+      // Refused once, not asked again on every refresh: the menu offers to be asked again.
+      this.iconPath = new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      this.description = 'host key not trusted';
+      this.contextValue = contextTokens('host', 'unreachable', 'hostKeyRefused');
+      md.appendMarkdown(`$(workspace-untrusted) Host key not trusted\n\n${escapeMarkdown(status.error ?? '')}`);
+      md.appendMarkdown(`\n\nUse **Verify Host Key Again** to be asked about it again.`);
     } else {
       this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
       this.description = 'unreachable';
