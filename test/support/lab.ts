@@ -102,3 +102,15 @@ export async function leaveSwarms(core: Core, names: string[]): Promise<void> {
       .call('leave', (d) => d.swarmLeave({ force: true }))
       .catch(() => undefined);
 }
+
+/** Each host's engine as test/lab/up.sh recorded it (a lab may mix engines, LAB_ENGINES): dockerd's version and API version. */
+export function labEngines(): Record<string, { engine: string; api: string }> {
+  const out: Record<string, { engine: string; api: string }> = {};
+  for (const m of readFileSync(path.join(STATE, 'env'), 'utf8').matchAll(/^LAB_H(\d+)_(ENGINE|API)=(.*)$/gm)) {
+    const host = (out[`h${m[1]}`] ??= { engine: '', api: '' });
+    const value = m[3]!.replace(/\\/g, '');
+    if (m[2] === 'ENGINE') host.engine = value;
+    else host.api = value;
+  }
+  return out;
+}
