@@ -14,7 +14,7 @@ engines=${LAB_MIXED_ENGINES:-20.10,26.1,26.1}
 
 restore() {
   local rc=$?
-  bash test/lab/up.sh 3 || { echo "npm test: the standard lab could not be restored after the mixed-engine phase." >&2; rc=1; }
+  LAB_ENGINES= bash test/lab/up.sh 3 || { echo "npm test: the standard lab could not be restored after the mixed-engine phase." >&2; rc=1; }
   exit "$rc"
 }
 trap restore EXIT

@@ -33,7 +33,7 @@ if [[ -n ${LAB_ENGINES:-} ]]; then
     ((${#wanted[@]} == 1)) || e=${wanted[n - 1]}
     engine_of[n]=$e
     if [[ -z ${engine_bin[$e]+set} ]]; then
-      engine_bin[$e]=$("$LAB_DIR/engine.sh" "$e") || lab_die "engine $e is not available (see the message above)"
+      engine_bin[$e]=$("$LAB_DIR/engine.sh" "$e") || exit 1 # engine.sh said why
     fi
   done
   lab_log "engines: $(for ((n = 1; n <= nhosts; n++)); do printf 'h%d=%s ' "$n" "${engine_of[n]}"; done)"
@@ -145,9 +145,9 @@ done
 # ---- start the hosts (all at once) ---------------------------------------------------------
 for ((n = 1; n <= nhosts; n++)); do
   hdir=$LAB_HOSTS_DIR/h$n
-  setsid nsenter --net="/run/netns/h$n" \
+  (lab_without_inherited_fds setsid nsenter --net="/run/netns/h$n" \
     unshare --mount --uts --pid --fork --kill-child --propagation private \
-    "$LAB_DIR/lib/host-init.sh" "$n" "$hdir" </dev/null >"$hdir/init.log" 2>&1 9>&- &
+    "$LAB_DIR/lib/host-init.sh" "$n" "$hdir" </dev/null >"$hdir/init.log" 2>&1) &
   echo $! >"$hdir/unshare.pid"
 done
 
@@ -264,4 +264,4 @@ done
   done
 } >"$LAB_STATE/env"
 
-lab_log "up: $nhosts hosts ready in $(lab_elapsed "$start") (engines: $(printf '%s\n' "${engines_seen[@]%%+*}" | sort -V | uniq -c | awk '{ printf "%s%s x%s", NR > 1 ? ", " : "", $2, $1 }'); state: $LAB_STATE)"
+lab_log "up: $nhosts hosts ready in $(lab_elapsed "$start") (engines: $(printf '%s\n' "${engines_seen[@]%%+*}" | sort -V | uniq -c | awk '{ printf "%s%s x%s", (NR > 1 ? ", " : ""), $2, $1 }'); state: $LAB_STATE)"
