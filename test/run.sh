@@ -9,6 +9,8 @@ exec </dev/null
 # What the tests need from the system (the lab's dockerd and sshd, busybox for the exec tests):
 # installed here, so `npm ci && npm test` is all a fresh machine needs.
 bash scripts/system-packages.sh "npm test" $(cat test/lab/packages.txt)
+# Debian 13's Docker 26.1 for the mixed-engine phase (fetched once into .cache/engines).
+bash test/lab/engine.sh 26.1 >/dev/null
 
 npm run --silent typecheck
 npm run --silent check:imports
@@ -29,5 +31,7 @@ fi
 cleanup() { if [ "$started_lab" = 1 ] && [ "${LAB_KEEP:-0}" != 1 ]; then bash test/lab/down.sh || true; fi; }
 trap cleanup EXIT
 npm run --silent test:integration
+# The swarm, network and matrix tests again on a swarm mixing 20.10 and 26.1; the standard lab comes back.
+bash test/engines.sh
 # End-to-end journeys in a real VS Code (code-server + Chromium) against the same lab.
 npm run --silent test:e2e

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { HostStatus } from '../../src/core/model';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
-import { LAB_DIR, STATE, lab, labCore, labExec, runCliProcess } from '../support/lab';
+import { LAB_DIR, STATE, lab, labCore, labEngines, labExec, runCliProcess } from '../support/lab';
 
 const L = lab();
 const tmp = mkdtempSync(path.join(tmpdir(), 'so-it-'));
@@ -23,10 +23,16 @@ describe('hosts over the pooled SSH transport', () => {
       statuses.map((s) => s.name),
       ['h1', 'h2', 'h3'],
     );
+    const engines = labEngines();
     for (const s of statuses) {
       assert.equal(s.reachable, true, `${s.name}: ${s.error}`);
       assert.match(s.engineVersion, /^\d+\.\d+\.\d+/);
-      assert.equal(s.apiVersion, '1.41');
+      // The host's own dockerd and API version (20.10 speaks 1.41, 26.1 speaks 1.45), as up.sh read them.
+      const recorded = engines[s.name];
+      assert.ok(recorded, `test/lab/.state/env names no engine for ${s.name}: bring the lab up again (test/lab/up.sh 3)`);
+      assert.equal(s.engineVersion, recorded.engine);
+      assert.match(s.apiVersion ?? '', /^1\.\d+$/);
+      assert.equal(s.apiVersion, recorded.api);
       assert.equal(s.swarm.state, 'inactive');
     }
     const cli = runCliProcess(['--hosts-file', L.hostsFile, '--known-hosts', L.knownHosts, '--ssh-config', L.sshConfig, '--json', 'hosts']);

@@ -3,7 +3,7 @@
 #   test/lab/exec.sh h2 docker ps
 #   test/lab/exec.sh h3 iptables -A OUTPUT -p tcp --dport 2377 -j REJECT
 # stdin/stdout/stderr and the exit code are the command's. `docker` talks to that host's
-# daemon (DOCKER_HOST etc. are cleared; DOCKER_API_VERSION is pinned to the lab's unless set).
+# daemon (DOCKER_HOST etc. are cleared; DOCKER_API_VERSION is pinned to that host's unless set).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 . "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/lib/common.sh"
@@ -12,5 +12,5 @@ set -euo pipefail
 lab_require_root
 n=$(lab_host_num "$1")
 shift
-lab_pin_api
+lab_pin_api "$n"
 lab_in_host "$n" "$@"

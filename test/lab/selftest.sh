@@ -110,7 +110,8 @@ fi
 
 # ---- summary ------------------------------------------------------------------------------
 for ((n = 1; n <= LAB_HOSTS; n++)); do
-  echo "      h$n $("$LAB_DIR/ctl.sh" "h$n" status 2>/dev/null | grep '^memory' || echo 'memory: ?')"
+  engine_var=LAB_H${n}_ENGINE
+  echo "      h$n dockerd ${!engine_var:-?}, $("$LAB_DIR/ctl.sh" "h$n" status 2>/dev/null | grep '^memory' || echo 'memory: ?')"
 done
 echo "selftest: $passed passed, $failed failed ($(lab_elapsed "$start"))"
 echo "$passed passed, $failed failed"

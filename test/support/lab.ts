@@ -111,3 +111,15 @@ export async function freshSwarm(core: Core, names: string[]): Promise<void> {
   await initSwarm(first!, { advertiseAddr: '10.99.0.1' });
   for (const w of rest) await joinSwarm(w, first!, 'worker', core.redactor);
 }
+
+/** Each host's engine as test/lab/up.sh recorded it (a lab may mix engines, LAB_ENGINES): dockerd's version and API version. */
+export function labEngines(): Record<string, { engine: string; api: string }> {
+  const out: Record<string, { engine: string; api: string }> = {};
+  for (const m of readFileSync(path.join(STATE, 'env'), 'utf8').matchAll(/^LAB_H(\d+)_(ENGINE|API)=(.*)$/gm)) {
+    const host = (out[`h${m[1]}`] ??= { engine: '', api: '' });
+    const value = m[3]!.replace(/\\/g, '');
+    if (m[2] === 'ENGINE') host.engine = value;
+    else host.api = value;
+  }
+  return out;
+}

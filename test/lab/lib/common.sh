@@ -17,6 +17,7 @@ LAB_CHAIN_IN=SWARMLAB-IN
 LAB_COMMENT=swarm-overlay-lab
 LAB_HOSTS_DIR=$LAB_STATE/hosts       # per-host runtime dirs (deleted by down.sh)
 LAB_HOSTKEYS_DIR=$LAB_STATE/hostkeys # sshd host keys (kept, so known_hosts is stable)
+LAB_ENGINE_CHOICES="20.10 26.1"      # engine.sh: 20.10 = this machine's (Debian 12), 26.1 = Debian 13's
 
 export LAB_DIR LAB_STATE
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}
@@ -44,6 +45,13 @@ lab_require_cmds() {
   local c missing=()
   for c in "$@"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
   ((${#missing[@]} == 0)) || lab_die "missing commands: ${missing[*]} (install docker.io openssh-server busybox-static iptables iproute2)"
+}
+
+# The machine's own engine must be the 20.10 that LAB_ENGINES=20.10 promises.
+lab_system_engine_check() {
+  local v
+  v=$(dockerd --version 2>/dev/null) || lab_die "dockerd not found (install docker.io)"
+  [[ $v == "Docker version 20.10."* ]] || lab_die "LAB_ENGINES asks for 20.10, but this machine's dockerd is '$v' (Debian 12's docker.io is 20.10)"
 }
 
 # "h3" or "3" -> 3; dies on anything else.
@@ -96,11 +104,13 @@ lab_without_inherited_fds() {
   exec "$@"
 }
 
-# Pin the Engine API version (docker CLI 28 vs dockerd 20.10: negotiation can fail under load).
+# Pin the Engine API version (docker CLI 28 vs dockerd 20.10: negotiation can fail under load):
+# host N's own version with an argument, else the lab's lowest (every host speaks it).
 lab_pin_api() {
   if [[ -z ${DOCKER_API_VERSION:-} && -r $LAB_STATE/env ]]; then
-    local v
-    v=$(sed -n 's/^LAB_DOCKER_API_VERSION=//p' "$LAB_STATE/env")
+    local v=
+    [[ -n ${1:-} ]] && v=$(sed -n "s/^LAB_H$1_API=//p" "$LAB_STATE/env")
+    [[ -n $v ]] || v=$(sed -n 's/^LAB_DOCKER_API_VERSION=//p' "$LAB_STATE/env")
     [[ -n $v ]] && export DOCKER_API_VERSION=$v
   fi
   return 0

@@ -65,7 +65,12 @@ start_dockerd() {
     :
   else
     rm -f /var/run/docker.sock /var/run/docker.pid
-    setsid -f dockerd --bip "172.30.$n.1/24" --host unix:///var/run/docker.sock \
+    # The host's engine (up.sh's LAB_ENGINES): its dockerd, containerd and shim come first on PATH;
+    # runc stays the machine's.
+    local bin=
+    [[ -r $hdir/engine-bin ]] && read -r bin <"$hdir/engine-bin"
+    [[ -z $bin || -x $bin/dockerd ]] || die "engine binaries missing in $bin (run test/lab/engine.sh $(cat "$hdir/engine"))"
+    PATH=${bin:+$bin:}$PATH setsid -f dockerd --bip "172.30.$n.1/24" --host unix:///var/run/docker.sock \
       >>"$hdir/dockerd.log" 2>&1 </dev/null
   fi
   local deadline=$((SECONDS + timeout))
