@@ -5,11 +5,10 @@
 // runs that are over (lease.ts).
 import { randomBytes } from 'node:crypto';
 import type { HostProblem, MatrixCell, MatrixReport, PingResult } from '../../shared/matrix';
-import type { DockerHost } from '../docker/DockerHost';
 import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
-import type { NetworkAnswer } from '../networks/overlayNetworks';
+import { type InspectedNetwork, inspectAllocated } from '../networks/overlayNetworks';
 import { type StepOptions, abortableDelay, checkpoint } from '../steps';
 import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { parsePing } from './pingOutput';
@@ -56,21 +55,6 @@ const RETRY_DELAY_MS = 200;
 export const DEFAULT_PLAN: PingPlan = { count: 3, timeoutS: 2, intervalS: 0.2 };
 
 const CONVERGE_TIMEOUT_MS = 20_000;
-
-/** An inspect answer, which always names the network (a list entry may not). */
-type InspectedNetwork = NetworkAnswer & Required<Pick<NetworkAnswer, 'Id' | 'Name'>>;
-
-/**
- * The network as its manager describes it. A swarm network created a moment ago has no driver yet
- * (the allocator fills it in shortly after): read it again until it has one, up to 5 s.
- */
-async function inspectAllocated(via: DockerHost, name: string, signal?: AbortSignal): Promise<InspectedNetwork> {
-  for (let i = 0; ; i++) {
-    const net = (await via.call(`inspect the network "${name}"`, (d) => d.getNetwork(name).inspect())) as InspectedNetwork;
-    if (net.Driver || i >= 20) return net;
-    await abortableDelay(250, signal);
-  }
-}
 
 type RunOptions = MatrixOptions & { runId: string; leaseS: number; sweepMs: number };
 

@@ -5,7 +5,7 @@ import { Refused } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import { hostAddresses } from '../swarm/hostNetwork';
 import { type OverlayOptions, type UsedRange, optionProblems } from './createOptions';
-import { type StepOptions, afterChange, checkpoint } from '../steps';
+import { type StepOptions, abortableDelay, afterChange, checkpoint } from '../steps';
 
 export interface NetworkAnswer {
   Id?: string;
@@ -141,8 +141,23 @@ export async function createOverlay(
   await afterChange(steps, 'created', `the network "${o.name}" had already been created on ${via.name}.`, () =>
     via.call(`remove the network "${o.name}"`, () => created.remove()),
   );
-  const answer = (await via.call('inspect the new network', () => created.inspect())) as NetworkAnswer;
-  return summarize(answer);
+  return summarize(await inspectAllocated(via, o.name, steps?.signal));
+}
+
+/** An inspect answer, which always names the network (a list entry may not). */
+export type InspectedNetwork = NetworkAnswer & Required<Pick<NetworkAnswer, 'Id' | 'Name'>>;
+
+/**
+ * The network as its manager describes it. A swarm network created a moment ago has no driver and
+ * no options yet (the allocator fills them in shortly after, later on a busy new swarm): read it
+ * again until it has a driver, up to 5 s.
+ */
+export async function inspectAllocated(via: DockerHost, name: string, signal?: AbortSignal): Promise<InspectedNetwork> {
+  for (let i = 0; ; i++) {
+    const net = (await via.call(`inspect the network "${name}"`, (d) => d.getNetwork(name).inspect())) as InspectedNetwork;
+    if (net.Driver || i >= 20) return net;
+    await abortableDelay(250, signal);
+  }
 }
 
 export interface NetworkMember {
