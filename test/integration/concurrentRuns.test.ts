@@ -129,15 +129,25 @@ describe('two matrix runs at once', () => {
     const make = (name: string, Labels: Record<string, string>, Cmd: string[]) =>
       h('h2').call('create', (d) => d.createContainer({ Image: IMAGE, name, Cmd, Labels, HostConfig: attach }));
     // Another run's probe, alive and well within its lease; a foreign container on the same overlay
-    // and a foreign network; and a probe of a run that is over (its command ended).
+    // and a foreign network; a probe of a run that is over (its command ended); and the temporary
+    // copy a live run made a moment ago, before placing its probes.
     const live = await make('so-probe-h2-otherrun', { [PROBE_LABEL]: 'otherrun', [LEASE_LABEL]: '600' }, ['sleep', '600']);
     const foreign = await make('someone-elses', {}, ['sleep', '600']);
     const over = await make('so-probe-h2-overrun', { [PROBE_LABEL]: 'overrun', [LEASE_LABEL]: '600' }, ['true']);
     await h('h1').call('create', (d) => d.createNetwork({ Name: 'someone-elses-net', Driver: 'overlay', Attachable: true }));
+    const fresh = {
+      Name: 'so-check-freshrun',
+      Driver: 'overlay',
+      Attachable: true,
+      Labels: { [TEMPORARY_LABEL]: 'freshrun', [LEASE_LABEL]: '600' },
+    };
+    await h('h1').call('create', (d) => d.createNetwork(fresh));
     try {
       await Promise.all([live.start(), foreign.start(), over.start()]);
       await over.wait();
       assertGreen(await run(), 'run next to a live foreign probe');
+      // A run on a temporary copy also sweeps temporary networks.
+      assertGreen(await run({ network: SEALED, temporaryCopy: true }), 'run on a temporary copy next to a fresh one of a live run');
       const left = (await h('h2').call('list', (d) => d.listContainers({ all: true }))) as Array<{ Names: string[]; State: string }>;
       const byName = new Map(left.map((c) => [c.Names[0]!.slice(1), c.State]));
       assert.equal(byName.get('so-probe-h2-otherrun'), 'running', 'the live run’s probe is untouched');
@@ -148,14 +158,19 @@ describe('two matrix runs at once', () => {
         nets.some((n) => n.Name === 'someone-elses-net'),
         'the foreign network is untouched',
       );
+      assert.ok(
+        nets.some((n) => n.Name === 'so-check-freshrun'),
+        'the live run’s temporary copy is untouched',
+      );
     } finally {
       for (const c of [live, foreign, over])
         await h('h2')
           .call('remove', () => c.remove({ force: true }))
           .catch(() => undefined);
-      await h('h1')
-        .call('remove', (d) => d.getNetwork('someone-elses-net').remove())
-        .catch(() => undefined);
+      for (const n of ['someone-elses-net', 'so-check-freshrun'])
+        await h('h1')
+          .call('remove', (d) => d.getNetwork(n).remove())
+          .catch(() => undefined);
     }
   });
 
@@ -196,7 +211,10 @@ describe('two matrix runs at once', () => {
     const endedAfterS = (Date.now() - killedAt) / 1000;
     assert.ok(endedAfterS >= LEASE_S - 3, `ended ${endedAfterS} s after the kill, not before the lease`);
     console.log(`concurrentRuns: the SIGKILLed run's probes (lease ${LEASE_S} s) ended ${endedAfterS.toFixed(1)} s after the kill`);
-    assertGreen(await run({ leaseS: 5 }), 'the next run, longer than its 5 s lease (renewed while it runs)');
+    // Its pings alone (40 at 0.2 s) outlast its 5 s lease: green only if the run renews it.
+    const next = await run({ leaseS: 5, plan: { count: 40, timeoutS: 2, intervalS: 0.2 } });
+    assertGreen(next, 'the next run, its probes outliving their 5 s lease (renewed while it runs)');
+    assert.ok(next.timings.measureMs > 6000, `measured for ${next.timings.measureMs} ms`);
     assert.equal(await probes(), 0);
   });
 });
