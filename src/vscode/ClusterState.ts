@@ -49,14 +49,16 @@ export class ClusterState implements vscode.Disposable {
           .list()
           .map((h) => h.name);
       } catch (err) {
-        this.log.error(`refresh failed: ${String(err)}`);
+        this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         this.loadedOnce = true;
         this.changed.fire();
         return;
       }
       for (const name of [...this.statuses.keys()]) if (!names.includes(name)) this.statuses.delete(name);
       await Promise.all(names.map((name) => this.readHost(name)));
-      await this.readOverview();
+      // Each host read already asked for an overview after its status landed: wait for that one
+      // rather than asking for another (an overview reads every manager's node list).
+      await (this.overview ?? this.readOverview());
       this.loadedOnce = true;
       this.changed.fire();
       this.log.debug(`refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
@@ -80,9 +82,13 @@ export class ClusterState implements vscode.Disposable {
         try {
           const hosts = this.core.docker();
           if (!hosts.list().some((h) => h.name === name)) return;
-          this.statuses.set(name, await hosts.status(name));
+          const status = await hosts.status(name);
+          // Kept in the configured order, not the order hosts answered in: the views list them so.
+          const order = hosts.list().map((h) => h.name);
+          this.statuses.set(name, status);
+          this.statuses = new Map(order.flatMap((n) => (this.statuses.has(n) ? [[n, this.statuses.get(n)!] as const] : [])));
         } catch (err) {
-          this.log.error(`refresh of ${name} failed: ${String(err)}`);
+          this.log.error(`refresh of ${name} failed: ${this.core.redact(String(err))}`);
         }
         this.changed.fire();
         void this.readOverview();
