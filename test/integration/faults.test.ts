@@ -76,8 +76,12 @@ describe('faults and load', () => {
           internal: false,
           labels: {},
         }),
-        (err: Error) => /h1|10\.99\.0\.1/.test(err.message) && !/\n/.test(err.message),
+        (err: Error) => /h1|10\.99\.0\.1/.test(err.message) && !/\n|socket hang up/.test(err.message),
       );
+      // The kept-alive channels of the stopped daemon are dropped: the next read says what is wrong.
+      const s = await hostStatus(h('h1'));
+      assert.equal(s.reachable, false);
+      assert.match(s.error!, /^Docker is not answering on 10\.99\.0\.1 \(no socket at \/var\/run\/docker\.sock\)\.$/);
     } finally {
       ctl('h1', 'start-dockerd');
     }

@@ -3,7 +3,7 @@
 // a finally and again in `after`, and on exit.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +18,7 @@ import { Redactor } from '../../src/core/log';
 import { tcpReachable } from '../../src/core/swarm/hostNetwork';
 import { listNodes } from '../../src/core/swarm/nodes';
 import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
-import { ROOT, STATE, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft } from '../support/lab';
+import { ROOT, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, startNoStreamLocalSshd } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -206,23 +206,12 @@ describe('requests to a host that does not answer are bounded', () => {
   );
 
   test('dial-stdio: after a burst of API calls, idle Docker channels leave session slots for an exec', { timeout: 60_000 }, async () => {
-    // A second sshd on h2:2222 with streamlocal forwarding off, as in transport.test.ts.
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'so-hang-'));
     after(() => rmSync(tmp, { recursive: true, force: true }));
-    const conf = readFileSync(path.join(STATE, 'hosts', 'h2', 'sshd_config'), 'utf8')
-      .replace(/^ListenAddress .*$/m, 'ListenAddress 10.99.0.2:2222')
-      .replace(/^PidFile .*$/m, 'PidFile /run/sshd-hang.pid')
-      .replace(/^AllowStreamLocalForwarding .*$/m, 'AllowStreamLocalForwarding no');
-    const confFile = path.join(tmp, 'sshd_nostream');
-    writeFileSync(confFile, conf, { mode: 0o600 });
-    labExec('h2', ['/usr/sbin/sshd', '-f', confFile]);
-    after(() => labExec('h2', ['sh', '-c', 'kill "$(cat /run/sshd-hang.pid)"']));
-    const line = readFileSync(L.knownHosts, 'utf8')
-      .split('\n')
-      .find((x) => x.startsWith('10.99.0.2 '))!;
-    const kh = path.join(tmp, 'known_hosts');
-    writeFileSync(kh, `[10.99.0.2]:2222 ${line.split(' ').slice(1).join(' ')}\n`);
-    const hosts = [{ name: 'h2-nostream', host: '10.99.0.2', port: 2222, user: 'root', identityFile: L.identity }];
+    const sshd = startNoStreamLocalSshd(tmp);
+    after(sshd.stop);
+    const hosts = [sshd.host];
+    const kh = sshd.knownHostsFile;
     const c = labCore({ hosts, knownHostsFile: kh, requestTimeoutMs: 3000 }, lines);
     after(() => c.dispose());
     const d = c.hosts.get('h2-nostream');

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { HostStatus } from '../../src/core/model';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
-import { LAB_DIR, STATE, lab, labCore, labEngines, labExec, runCliProcess } from '../support/lab';
+import { LAB_DIR, lab, labCore, labEngines, labExec, runCliProcess, startNoStreamLocalSshd } from '../support/lab';
 
 const L = lab();
 const tmp = mkdtempSync(path.join(tmpdir(), 'so-it-'));
@@ -229,19 +229,11 @@ describe('hosts over the pooled SSH transport', () => {
   });
 
   test('where sshd refuses Unix-socket forwarding, Docker is reached through docker system dial-stdio', async () => {
-    // A second sshd on h2:2222, same host key, with streamlocal forwarding off (first value wins in sshd_config).
-    const conf = readFileSync(path.join(STATE, 'hosts', 'h2', 'sshd_config'), 'utf8')
-      .replace(/^ListenAddress .*$/m, 'ListenAddress 10.99.0.2:2222')
-      .replace(/^PidFile .*$/m, 'PidFile /run/sshd-nostream.pid')
-      .replace(/^AllowStreamLocalForwarding .*$/m, 'AllowStreamLocalForwarding no');
-    const confFile = path.join(tmp, 'sshd_nostream');
-    writeFileSync(confFile, conf, { mode: 0o600 });
-    labExec('h2', ['/usr/sbin/sshd', '-f', confFile, '-E', path.join(tmp, 'sshd_nostream.log')]);
-    after(() => labExec('h2', ['sh', '-c', 'kill "$(cat /run/sshd-nostream.pid)"']));
-    const kh = path.join(tmp, 'known_hosts_2222');
-    writeFileSync(kh, `[10.99.0.2]:2222 ${lineFor('10.99.0.2').split(' ').slice(1).join(' ')}\n`);
+    const sshd = startNoStreamLocalSshd(tmp);
+    after(sshd.stop);
+    const kh = sshd.knownHostsFile;
     const lines: string[] = [];
-    const hosts = [{ name: 'h2-nostream', host: '10.99.0.2', port: 2222, user: 'root', identityFile: L.identity }];
+    const hosts = [sshd.host];
     let status: HostStatus | undefined;
     const core = labCore({ hosts, knownHostsFile: kh }, lines);
     after(() => core.dispose());

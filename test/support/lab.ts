@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessByStdio, execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createCore, type Core, type CoreOptions } from '../../src/core/core';
 import { lineLogger } from '../../src/core/log';
@@ -122,4 +122,30 @@ export function labEngines(): Record<string, { engine: string; api: string }> {
     else host.api = value;
   }
   return out;
+}
+
+/**
+ * A second sshd on h2:2222 with the lab's host key and Unix-socket forwarding off (first value wins in
+ * sshd_config), so Docker must go through `docker system dial-stdio`. Files go into `dir`; `stop` ends
+ * that sshd. The host entry and known_hosts file point a core at it.
+ */
+export function startNoStreamLocalSshd(dir: string, l: Lab = lab()) {
+  const pidFile = `/run/sshd-nostream-${process.pid}.pid`;
+  const conf = readFileSync(path.join(STATE, 'hosts', 'h2', 'sshd_config'), 'utf8')
+    .replace(/^ListenAddress .*$/m, 'ListenAddress 10.99.0.2:2222')
+    .replace(/^PidFile .*$/m, `PidFile ${pidFile}`)
+    .replace(/^AllowStreamLocalForwarding .*$/m, 'AllowStreamLocalForwarding no');
+  const confFile = path.join(dir, 'sshd_nostream');
+  writeFileSync(confFile, conf, { mode: 0o600 });
+  labExec('h2', ['/usr/sbin/sshd', '-f', confFile, '-E', path.join(dir, 'sshd_nostream.log')]);
+  const keyLine = readFileSync(l.knownHosts, 'utf8')
+    .split('\n')
+    .find((x) => x.startsWith('10.99.0.2 '))!;
+  const knownHostsFile = path.join(dir, 'known_hosts_2222');
+  writeFileSync(knownHostsFile, `[10.99.0.2]:2222 ${keyLine.split(' ').slice(1).join(' ')}\n`);
+  return {
+    host: { name: 'h2-nostream', host: '10.99.0.2', port: 2222, user: 'root', identityFile: l.identity } satisfies HostConfig,
+    knownHostsFile,
+    stop: () => labExec('h2', ['sh', '-c', `kill "$(cat ${pidFile})"`]),
+  };
 }

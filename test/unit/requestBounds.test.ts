@@ -9,8 +9,11 @@ import { lineLogger } from '../../src/core/log';
 import type { SshConnection } from '../../src/core/ssh/SshConnection';
 import { numberSetting } from '../../src/shared/numberSetting';
 
-/** A Docker socket: answers /_ping and /version at once, /info as `info` says ('never', or chunks every `everyMs`). */
-function fakeDaemon(info: 'never' | { chunks: number; everyMs: number }) {
+/**
+ * A Docker socket: answers /_ping and /version at once, /info as `info` says ('never', chunks every
+ * `everyMs`, or 'close': the channel ends without an answer, as when dockerd stops under the request).
+ */
+function fakeDaemon(info: 'never' | 'close' | { chunks: number; everyMs: number }) {
   const channels: Duplex[] = [];
   const open = async () => {
     let request = '';
@@ -34,6 +37,11 @@ function fakeDaemon(info: 'never' | { chunks: number; everyMs: number }) {
         return;
       }
       if (info === 'never') return;
+      if (info === 'close') {
+        channel.push(null);
+        channel.destroy();
+        return;
+      }
       channel.push('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
       const parts = ['{"ServerVersion":"20.10",', ...Array.from({ length: info.chunks - 2 }, () => ' '), '"x":1}'];
       parts.forEach((p, i) =>
@@ -53,8 +61,14 @@ function fakeDaemon(info: 'never' | { chunks: number; everyMs: number }) {
   return { channels, open };
 }
 
-function hostOver(daemon: ReturnType<typeof fakeDaemon>, requestTimeoutMs: number): DockerHost {
-  const ssh = { channelsWaiting: 0, requestTimeoutMs, openDockerStream: daemon.open } as unknown as SshConnection;
+function hostOver(daemon: ReturnType<typeof fakeDaemon>, requestTimeoutMs: number, lost = false): DockerHost {
+  const ssh = {
+    channelsWaiting: 0,
+    requestTimeoutMs,
+    openDockerStream: daemon.open,
+    lost,
+    label: 'root@h9.example',
+  } as unknown as SshConnection;
   return new DockerHost(
     { name: 'h9', host: 'h9.example' },
     ssh,
@@ -101,6 +115,29 @@ describe('Docker requests are bounded', () => {
     assert.ok(Date.now() - t < 1000);
     host.dispose();
   });
+});
+
+describe('a channel closed under a request', () => {
+  for (const [lost, sentence] of [
+    [
+      false,
+      'Docker on h9 could not read its info: the daemon closed the connection without answering; check that dockerd is running on h9.',
+    ],
+    [
+      true,
+      'Docker on h9 could not read its info: the SSH connection to root@h9.example was lost; check that sshd runs there and the network to it.',
+    ],
+  ] as const) {
+    test(`says ${lost ? 'the SSH connection was lost' : 'what dockerd did'}, never "socket hang up"`, async () => {
+      const host = hostOver(fakeDaemon('close'), 5000, lost);
+      await host.call('ping', (d) => d.ping());
+      await assert.rejects(
+        host.call('read its info', (d) => d.info()),
+        (err: Error) => err.message === sentence,
+      );
+      host.dispose();
+    });
+  }
 });
 
 describe('numeric settings', () => {

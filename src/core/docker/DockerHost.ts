@@ -96,8 +96,17 @@ export class DockerHost {
   translate(what: string, err: unknown): SwarmOverlayError {
     if (err instanceof SwarmOverlayError) return err;
     const e = err as { statusCode?: number; json?: { message?: string }; reason?: string; message?: string };
-    const detail = (e.json?.message ?? e.reason ?? e.message ?? String(err)).trim().replace(/\.$/, '');
-    this.logger.debug(`docker: ${this.name}: ${what} failed: ${detail}`);
+    const raw = (e.json?.message ?? e.reason ?? e.message ?? String(err)).trim().replace(/\.$/, '');
+    this.logger.debug(`docker: ${this.name}: ${what} failed: ${raw}`);
+    // The channel to the socket closed under the request: dockerd stopped or restarted. The transport's words
+    // say nothing to a user; and the other idle channels are as dead, so the next request opens a fresh one.
+    const closed = /^(socket hang up|premature close|aborted)$|\b(ECONNRESET|EPIPE)\b/i.test(raw);
+    if (closed) this.agent.dropIdleChannels();
+    const detail = !closed
+      ? raw
+      : this.ssh.lost
+        ? `the SSH connection to ${this.ssh.label} was lost; check that sshd runs there and the network to it`
+        : `the daemon closed the connection without answering; check that dockerd is running on ${this.name}`;
     return new DockerApiError(`Docker on ${this.name} could not ${what}: ${detail}.`, e.statusCode, { cause: err });
   }
 

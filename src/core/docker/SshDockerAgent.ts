@@ -97,6 +97,11 @@ export class SshDockerAgent extends http.Agent {
     );
   }
 
+  /** Closes the idle kept-alive channels: after the daemon closed one under a request, the others are as stale. */
+  dropIdleChannels(): void {
+    for (const list of Object.values(this.freeSockets)) for (const s of list ?? []) s.destroy();
+  }
+
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, socket: Duplex) => void): Duplex | undefined {
     // A request given up while it waits for a channel slot leaves the queue.
     this.connection.openDockerStream(this.socketPath, scopes.getStore()?.signal).then(

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { HostProblem } from '../../shared/matrix';
 import type { DockerHost } from '../docker/DockerHost';
-import { Cancelled, Refused, userMessage } from '../errors';
+import { Cancelled, DockerApiError, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
 import { type StepOptions, checkpoint } from '../steps';
@@ -78,8 +78,9 @@ async function ensureImage(h: DockerHost, image: string, onProgress?: (m: string
   try {
     await h.call('inspect the probe image', (d) => d.getImage(image).inspect());
     return;
-  } catch {
-    // Missing: try to pull it.
+  } catch (err) {
+    // Only a missing image is pulled; a daemon that is down or silent is that host's problem, said as such.
+    if (!(err instanceof DockerApiError && err.status === 404)) throw err;
   }
   onProgress?.(`Pulling ${image} on ${h.name}…`);
   try {
@@ -128,6 +129,15 @@ export async function placeProbes(
         await ensureImage(h, o.image, o.onProgress, o.signal);
         checkpoint(o, `create:${name}`);
         const containerName = `so-probe-${name}-${o.runId}`;
+        // In the list before it is asked for: a create the daemon completes after this run gave up on it
+        // (no answer in time) must still be removed by the cleanup.
+        const probe: Probe = {
+          host: name,
+          container: await h.call('name a probe', async (d) => d.getContainer(containerName)),
+          name: containerName,
+          ip: '',
+        };
+        probes.push(probe);
         const container = await h.call('create a probe', (d) =>
           d.createContainer({
             Image: o.image,
@@ -138,8 +148,7 @@ export async function placeProbes(
             HostConfig: { NetworkMode: network, AutoRemove: true },
           }),
         );
-        const probe: Probe = { host: name, container, name: containerName, ip: '' };
-        probes.push(probe);
+        probe.container = container;
         checkpoint(o, `start:${name}`);
         await h.call('start a probe', () => container.start());
         const info = (await h.call('inspect a probe', () => container.inspect())) as {

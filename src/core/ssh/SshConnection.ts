@@ -59,6 +59,7 @@ export class SshConnection {
   /** Docker's channels where they are dial-stdio sessions: fewer than the session slots (see SESSIONS_KEPT_FOR_EXEC). */
   private readonly dockerSessions: ChannelLimiter;
   private streamLocalRefused = false;
+  private lostConnection = false;
   private disposed = false;
   /** The client whose handshake is under way, so dispose can stop it. */
   private opening: Client | undefined;
@@ -98,6 +99,11 @@ export class SshConnection {
 
   get channelsOpen(): number {
     return this.channels.size;
+  }
+
+  /** Whether the last connection closed on its own (server gone, network down) and none has been made since. */
+  get lost(): boolean {
+    return this.lostConnection;
   }
 
   /** Whether the server refused Unix-socket forwarding, so Docker goes through `docker system dial-stdio`. */
@@ -226,12 +232,14 @@ export class SshConnection {
     client.once('close', () => {
       if (this.client === client) {
         this.client = undefined;
+        this.lostConnection = !this.disposed;
         this.phase = 'idle';
         this.closeChannels();
         log.info(`ssh: connection to ${this.label} closed; the next use reconnects`);
       }
     });
     this.client = client;
+    this.lostConnection = false;
     this.phase = 'ready';
     return client;
   }
