@@ -11,6 +11,7 @@ const ok = parsePing('3 packets transmitted, 3 packets received, 0% packet loss\
 const bad = parsePing("ping: bad address 'x'", 1);
 const report: MatrixReport = {
   network: 'web|net',
+  mode: 'containers',
   hosts: ['h1', 'h2'],
   ok: false,
   cells: [
