@@ -5,7 +5,7 @@ import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_LEASE_S, leaseProblem } from '../core/matrix/lease';
 import { MATRIX_MODES, type MatrixModeChoice, planMatrix } from '../core/matrix/matrixMode';
 import { DEFAULT_PROBE_IMAGE, runMatrix } from '../core/matrix/runMatrix';
-import type { MatrixMode } from '../shared/matrix';
+import { modeText } from '../shared/matrix';
 import { type Command, throughManager } from './commandLine';
 import { UsageError, out } from './io';
 import { formatTable } from './table';
@@ -88,9 +88,5 @@ const matrix = throughManager({
     };
   },
 });
-
-function modeText(mode: MatrixMode, via: string): string {
-  return mode === 'service' ? `mode: service, one swarm service through ${via}` : 'mode: containers, one per host over SSH';
-}
 
 export const matrixCommands: Command[] = [matrix];

@@ -41,6 +41,13 @@ export interface HostProblem {
  */
 export type MatrixMode = 'containers' | 'service';
 
+/** How a report's probes ran, in a few words for the CLI and the panel. */
+export function modeText(mode: MatrixMode, via?: string): string {
+  return mode === 'service'
+    ? `mode: service, one swarm service through ${via ?? 'the manager'}`
+    : 'mode: containers, one per host over SSH';
+}
+
 export interface MatrixReport {
   network: string;
   mode: MatrixMode;
