@@ -27,7 +27,7 @@ const report: MatrixReport = {
 
 test('JSON export keeps the CLI document shape without raw output', () => {
   const doc = JSON.parse(toJson(report));
-  assert.deepEqual(Object.keys(doc), ['network', 'hosts', 'ok', 'cells', 'diagnoses', 'problems']);
+  assert.deepEqual(Object.keys(doc), ['network', 'mode', 'hosts', 'ok', 'cells', 'diagnoses', 'problems']);
   assert.equal(doc.cells[1].byName.error, 'name not resolved');
   assert.equal(doc.cells[1].diagnosis.includes('not by name'), true);
   assert.equal(JSON.stringify(doc).includes('bad address'), false);
