@@ -16,7 +16,7 @@ import { abortableDelay, checkpoint } from '../steps';
 import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from './lease';
 import { parsePing } from './pingOutput';
-import { type PingPlan } from './pingScript';
+import { type PingPlan, pingLimitS } from './pingScript';
 import { type TaskReport, demuxLogs, linesByNode, parseTaskReport, serviceTaskScript } from './serviceScript';
 
 export interface ServiceRunOptions {
@@ -58,6 +58,8 @@ interface ServiceAnswer {
 }
 
 const POLL_MS = 500;
+/** Seconds a task may report after the first one did, beyond its own pings (a late start, a busy node). */
+const STRAGGLER_SLACK_S = 10;
 /** Task states after which a task never reports (it ended, or the swarm gave up on it). */
 const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 
@@ -202,6 +204,7 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     const failed = new Map<string, string>();
     const cells: MatrixCell[] = [];
     let running = false;
+    let firstDone: number | undefined;
     checkpoint(o, 'measure');
     for (;;) {
       const tasks = (await via.call('list the probe tasks', (d) => d.listTasks({ filters: { service: [id] } }), {
@@ -235,6 +238,12 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
       }
       const settled = eligible.every((n) => reports.get(n.id)?.done || failed.has(n.id));
       if (settled || Date.now() >= deadline) break;
+      // Once some tasks reported, the others get the time a report takes (both waves and the retry):
+      // a task still silent after that sits on a node that died, and the run need not wait its lease.
+      if ([...reports.values()].some((r) => r.done)) {
+        firstDone ??= Date.now();
+        if (Date.now() - firstDone > (3 * pingLimitS(o.plan) + STRAGGLER_SLACK_S) * 1000) break;
+      }
       await abortableDelay(POLL_MS, o.signal);
     }
     timings.measureMs = Date.now() - t;
@@ -244,7 +253,7 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
       const reason =
         failed.get(n.id) ??
         (state
-          ? `its probe task did not report within the lease of ${o.leaseS} s (task ${state.State}${state.Err ? `: ${state.Err}` : ''})`
+          ? `its probe task did not report in time (task ${state.State}${state.Err ? `: ${state.Err}` : ''}); is the node down?`
           : `no probe task was placed there within the lease of ${o.leaseS} s`);
       problems.push({ host: hostOf.get(n.id)!, state: 'not-started', reason });
     }
