@@ -54,15 +54,19 @@ describe('service task script', () => {
         network: 'net-x',
         expected: 2,
         discoverS: 2,
-        leaseS: 0,
+        leaseS: 2,
         largeSize: 1422,
         plan: PLAN,
       });
+      const started = Date.now();
       const out = execFileSync('/bin/sh', ['-c', script], {
         encoding: 'utf8',
         env: { PATH: `${dir}:/usr/bin:/bin`, SO_NODE: 'nodea' },
         timeout: 20_000,
       });
+      // It stays up for the others' pings until its lease (2 s, on a whole-second clock) ends, then ends by itself.
+      const tookMs = Date.now() - started;
+      assert.ok(tookMs >= 1000 && tookMs < 6000, `ran ${tookMs} ms`);
       assert.ok(
         out.split('\n').every((l) => l === '' || l.startsWith('@nodea ')),
         out,
