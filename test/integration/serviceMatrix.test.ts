@@ -77,12 +77,13 @@ describe('connectivity matrix, service mode through one manager', () => {
     t.diagnostic(`timings service ${JSON.stringify(s.timings)} containers ${JSON.stringify(c.timings)}`);
   });
 
-  test('a drained node is reported as drained, not as unreachable pairs', async () => {
+  test('a drained node is reported as drained, not as unreachable pairs', async (t) => {
     const h1 = all.hosts.get('h1');
     const h3Id = (await all.hosts.status('h3')).swarm.nodeId;
     await changeNode(h1, h3Id, { kind: 'availability', availability: 'drain' });
     try {
       const r = await serviceRun();
+      t.diagnostic(`timings service, second run ${JSON.stringify(r.timings)}`);
       assert.deepEqual(
         r.problems.map((p) => [p.host, p.state]),
         [['h3', 'drained']],
