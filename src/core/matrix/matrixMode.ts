@@ -21,14 +21,23 @@ export interface MatrixPlan {
  */
 export async function planMatrix(hosts: DockerHosts, via: string, choice: MatrixModeChoice, chosen: string[] = []): Promise<MatrixPlan> {
   const manager = hosts.get(via);
-  if (choice === 'containers') {
+  const containers = async (): Promise<MatrixPlan> => {
     if (chosen.length) {
       for (const n of chosen) hosts.get(n);
       return { mode: 'containers', hosts: chosen };
     }
     return { mode: 'containers', hosts: (await swarmHosts(hosts, manager)).map((m) => m.name) };
+  };
+  if (choice === 'containers') return containers();
+  let nodes;
+  try {
+    nodes = await listNodes(manager);
+  } catch (err) {
+    // Not a manager (a bridge network on one host, say): only containers can run, and say why if they cannot.
+    if (choice === 'auto') return containers();
+    throw err;
   }
-  const [nodes, members] = await Promise.all([listNodes(manager), swarmHosts(hosts, manager)]);
+  const members = await swarmHosts(hosts, manager);
   const hostOfNode = new Map(members.map((m) => [m.nodeId, m.name]));
   const probed = chosen.length
     ? chosen.map((name) => {
