@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from '../../src/core/matrix/lease';
 import { MATRIX_MODES } from '../../src/core/matrix/matrixMode';
+import { nodeProblem } from '../../src/core/matrix/serviceMatrix';
 import { demuxLogs, linesByNode, parseTaskReport, serviceTaskScript } from '../../src/core/matrix/serviceScript';
 
 const PLAN = { count: 3, timeoutS: 2, intervalS: 0.2 };
@@ -155,6 +156,26 @@ describe('probe service sweep', () => {
   });
   test('a service without the probe label is not the project’s: never over', () => {
     assert.equal(probeServiceIsOver({ Labels: {}, CreatedAt: '2020-01-01T00:00:00Z', taskStates: [] }, NOW), false);
+  });
+  test('a down, drained or paused node gets no task and is reported with that state; an active ready one runs a task', () => {
+    const node = (status: string, availability: 'active' | 'drain' | 'pause') =>
+      nodeProblem({
+        id: 'n1',
+        hostname: 'h3',
+        role: 'worker',
+        availability,
+        status,
+        engineVersion: '',
+        address: '',
+        labels: {},
+        version: 1,
+      });
+    assert.equal(node('ready', 'active'), undefined);
+    assert.deepEqual(
+      [node('down', 'active')?.state, node('ready', 'drain')?.state, node('ready', 'pause')?.state],
+      ['down', 'drained', 'paused'],
+    );
+    assert.match(node('down', 'drain')!.reason, /^the node is down/);
   });
   test('the modes the CLI accepts', () => {
     assert.deepEqual([...MATRIX_MODES], ['auto', 'service', 'containers']);

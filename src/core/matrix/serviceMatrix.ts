@@ -117,7 +117,7 @@ export async function sweepProbeServices(via: DockerHost, logger: Logger, ownRun
 }
 
 /** Why a chosen node gets no task, or undefined when it should run one. */
-function nodeProblem(n: SwarmNode): HostProblem | undefined {
+export function nodeProblem(n: SwarmNode): HostProblem | undefined {
   const host = n.hostname || n.id;
   if (n.status === 'down' || n.status === 'disconnected')
     return { host, state: 'down', reason: `the node is ${n.status}${n.statusMessage ? ` (${n.statusMessage})` : ''}` };
