@@ -20,7 +20,9 @@ import type { Core } from '../../src/core/core';
 import { isCancelled, isCancelledLate, userMessage } from '../../src/core/errors';
 import { PROBE_LABEL, sweepProbes } from '../../src/core/matrix/probes';
 import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
+import { sweepProbeServices } from '../../src/core/matrix/serviceMatrix';
 import { TEMPORARY_LABEL, sweepTemporaryNetworks } from '../../src/core/matrix/temporaryCopy';
+import type { MatrixMode } from '../../src/shared/matrix';
 import { createOverlay, listNetworks } from '../../src/core/networks/overlayNetworks';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
 import { initSwarm, joinSwarm, leaveSwarm } from '../../src/core/swarm/swarmActions';
@@ -41,6 +43,8 @@ const PASSPHRASE = 'chaos passphrase 7f3e';
 const CONNECT_MS = 2000;
 const REQUEST_MS = 8000;
 const LEASE_S = 6;
+/** A service-mode run cannot outlast its lease (its tasks end with it): long enough for placing and measuring here. */
+const SERVICE_LEASE_S = 30;
 /**
  * What each operation may take at most with those bounds, whatever the fault: its requests run one
  * after another (up to ~6 for join), each bounded by CONNECT_MS + REQUEST_MS; the matrix adds its
@@ -223,30 +227,32 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
   }
 
   /** The next operation: what the lab's state allows, at random. */
-  async function chooseOp(): Promise<{ kind: OpKind; host: string; members: string[] }> {
+  async function chooseOp(): Promise<{ kind: OpKind; host: string; members: string[]; mode: MatrixMode }> {
     const s = await labState();
     // A host left half-joined by a fault (pending, error) is put back by the harness first.
     for (const h of names)
       if (s[h]!.state === 'pending' || s[h]!.state === 'error') await inHost(h, ['docker', 'swarm', 'leave', '--force']);
     if (!(s.h1!.state === 'active' && s.h1!.manager)) {
       if (s.h1!.state === 'active') await resetSwarms();
-      return { kind: 'init', host: 'h1', members: [] };
+      return { kind: 'init', host: 'h1', members: [], mode: 'containers' };
     }
     const out = names.filter((h) => h !== 'h1' && s[h]!.state !== 'active');
     const workers = names.filter((h) => h !== 'h1' && s[h]!.state === 'active');
     const members = ['h1', ...workers];
+    // A third of the matrix runs go through the manager alone, as one swarm service.
+    const mode: MatrixMode = random() < 0.33 ? 'service' : 'containers';
     // Weights: the matrix 45 %, network create 20 %, join 20 % (when a host is out), leave 15 % (when one is in).
     const r = random();
-    if (out.length > 0 && (workers.length === 0 || r < 0.2)) return { kind: 'join', host: pick(out), members };
-    if (workers.length > 0 && r >= 0.85) return { kind: 'leave', host: pick(workers), members };
-    if (networks.length === 0 || r < 0.4) return { kind: 'create', host: 'h1', members };
-    return { kind: 'matrix', host: 'h1', members };
+    if (out.length > 0 && (workers.length === 0 || r < 0.2)) return { kind: 'join', host: pick(out), members, mode };
+    if (workers.length > 0 && r >= 0.85) return { kind: 'leave', host: pick(workers), members, mode };
+    if (networks.length === 0 || r < 0.4) return { kind: 'create', host: 'h1', members, mode };
+    return { kind: 'matrix', host: 'h1', members, mode };
   }
 
   /** Runs one operation with the core it is given, announcing its steps. */
   async function operate(
     c: Core,
-    { kind, host, members }: { kind: OpKind; host: string; members: string[] },
+    { kind, host, members, mode }: { kind: OpKind; host: string; members: string[]; mode: MatrixMode },
     signal: AbortSignal,
     onStep: (s: string) => void,
   ): Promise<MatrixResult | undefined> {
@@ -276,7 +282,8 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
           hosts: members,
           image: IMAGE,
           logger: c.logger,
-          leaseS: LEASE_S,
+          mode,
+          leaseS: mode === 'service' ? SERVICE_LEASE_S : LEASE_S,
           convergeTimeoutMs: 6_000,
           temporaryCopy: true,
           ...steps,
@@ -285,15 +292,19 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
     }
   }
 
-  /** Probes and temporary networks on each host, read through the docker CLI. */
-  async function leftovers(): Promise<Record<string, { probes: number; networks: number }>> {
+  /** Probe containers, temporary networks and (on a manager) probe services on each host, read through the docker CLI. */
+  async function leftovers(): Promise<Record<string, { probes: number; networks: number; services: number }>> {
     const count = (s: string) => s.split('\n').filter(Boolean).length;
     return Object.fromEntries(
       await Promise.all(
         names.map(async (h) => {
           const ps = await inHost(h, ['docker', 'ps', '-aq', '--filter', `label=${PROBE_LABEL}`]);
           const nets = await inHost(h, ['docker', 'network', 'ls', '-q', '--filter', `label=${TEMPORARY_LABEL}`]);
-          return [h, { probes: count(ps.stdout), networks: count(nets.stdout) }] as const;
+          const manager = (await oracleHost(h)).manager;
+          const services = manager
+            ? await inHost(h, ['docker', 'service', 'ls', '-q', '--filter', `label=${PROBE_LABEL}`])
+            : { stdout: '' };
+          return [h, { probes: count(ps.stdout), networks: count(nets.stdout), services: count(services.stdout) }] as const;
         }),
       ),
     );
@@ -372,7 +383,7 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
       // otherwise it comes while the operation runs, at one of its steps (applied without pausing it).
       const atStep = random() < 0.3 ? 0 : 1 + Math.floor(random() * STEPS[kind]);
       const transientMs = random() < 0.4 ? 1000 + Math.floor(random() * 3000) : undefined;
-      const what = `episode ${i}: ${kind} on ${host}, ${fault}${HOST_FAULTS.includes(fault as never) ? ` on ${target}` : ''} at step ${atStep}${transientMs ? ` for ${transientMs} ms` : ''}`;
+      const what = `episode ${i}: ${kind}${kind === 'matrix' ? ` (${choice.mode})` : ''} on ${host}, ${fault}${HOST_FAULTS.includes(fault as never) ? ` on ${target}` : ''} at step ${atStep}${transientMs ? ` for ${transientMs} ms` : ''}`;
       const controller = new AbortController();
       const opCore = core;
       const release = opCore.hold();
@@ -457,10 +468,13 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
         const cutOff = CUTS_OFF.has(fault) && stepsSeen >= atStep;
         const excused = (h: string) => (cutOff && h === target) || (result?.problems.some((p) => p.host === h) ?? false);
         for (const [h, left] of Object.entries(probesBeforeHeal)) {
-          counts.leftBehind += left.probes + left.networks;
+          counts.leftBehind += left.probes + left.networks + left.services;
           if (left.probes > 0)
             assert.ok(excused(h), `${what}: ${left.probes} probe(s) left on ${h}, which it could reach and reported fine`);
         }
+        // The probe service goes through h1 alone: only a cut-off h1 may leave it.
+        const servicesLeft = Object.values(probesBeforeHeal).some((l) => l.services > 0);
+        if (servicesLeft) assert.ok(cutOff && target === 'h1', `${what}: a probe service was left though h1 could remove it`);
         const probesLeft = Object.values(probesBeforeHeal).some((l) => l.probes > 0);
         const networksLeft = Object.values(probesBeforeHeal).some((l) => l.networks > 0);
         // A host that did not take part may still hold an endpoint on it in the swarm's books for a while.
@@ -482,13 +496,20 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
       }
     }
 
-    // The end: once every lease is over, the next run's sweep leaves nothing on any host.
-    await sleep((LEASE_S + 11) * 1000);
+    // The end: once every lease is over, the next run's sweeps leave nothing on any host.
+    const none = { probes: 0, networks: 0, services: 0 };
+    const clean = (l: Record<string, typeof none>) => Object.values(l).every((x) => x.probes + x.networks + x.services === 0);
+    if (!clean(await leftovers())) await sleep((SERVICE_LEASE_S + 11) * 1000);
     const { liveRuns } = await sweepProbes(core.hosts, names, core.logger);
-    await sweepTemporaryNetworks(core.hosts.get('h1'), core.logger, liveRuns, 'final-sweep').catch(() => 0);
+    const via = core.hosts.get('h1');
+    await sweepTemporaryNetworks(via, core.logger, liveRuns, 'final-sweep').catch(() => 0);
+    if ((await oracleHost('h1')).manager) await sweepProbeServices(via, core.logger);
     const left = await leftovers();
-    const none = { probes: 0, networks: 0 };
-    assert.deepEqual(left, { h1: none, h2: none, h3: none }, 'probes or temporary networks left after the lease and a sweep');
+    assert.deepEqual(
+      left,
+      { h1: none, h2: none, h3: none },
+      'probes, temporary networks or probe services left after the lease and a sweep',
+    );
     // No secret anywhere: not in a log line, not in an error, not in a CLI's output.
     const text = [...lines, ...outputs].join('\n');
     for (const token of tokens) assert.ok(!text.includes(token), 'a join token was logged');

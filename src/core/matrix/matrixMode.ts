@@ -47,8 +47,11 @@ export async function planMatrix(hosts: DockerHosts, via: string, choice: Matrix
       })
     : nodes;
   if (probed.length === 0) throw new ConfigError('No host to probe.');
-  const ssh = probed.map((n) => hostOfNode.get(n.id));
+  // Without a list, a node that is not ready (one that left and stays listed as down, say) cannot take
+  // part in either mode, so it does not decide the mode: containers when every ready node has SSH.
+  const deciding = chosen.length ? probed : probed.filter((n) => n.status === 'ready');
+  const ssh = deciding.map((n) => hostOfNode.get(n.id));
   const reachable = (list: Array<string | undefined>): list is string[] => list.every((h) => h !== undefined);
-  if (choice === 'auto' && reachable(ssh)) return { mode: 'containers', hosts: ssh };
+  if (choice === 'auto' && ssh.length > 0 && reachable(ssh)) return { mode: 'containers', hosts: ssh };
   return { mode: 'service', hosts: probed.map((n) => n.hostname || n.id) };
 }
