@@ -108,7 +108,8 @@ export class ClusterState implements vscode.Disposable {
       do {
         this.overviewAgain = false;
         try {
-          this.swarms = await this.core.api.swarmOverview(this.core.docker(), [...this.statuses.values()]);
+          // Services, tasks and networks come in the same read, through the same manager as the nodes.
+          this.swarms = await this.core.api.swarmOverview(this.core.docker(), [...this.statuses.values()], { services: true });
         } catch (err) {
           this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         }
