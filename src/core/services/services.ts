@@ -125,6 +125,11 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? v.filter((x): x is T => typeof x === 'object' && x !== null) : []);
 const withoutPrefix = (cidr: string) => cidr.replace(/\/\d+$/, '');
+/** The object without its unset fields: what JSON would keep, so the model compares equal after a round trip. */
+function defined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
 
 /** "img:tag@sha256:…" → "img:tag"; an image named by its ID ("sha256:…") stays as it is. */
 export function imageName(image: string): string {
@@ -151,18 +156,20 @@ function ports(s: ServiceAnswer): PublishedPort[] {
   const from = answer.length ? answer : list<PortAnswer>(s.Spec?.EndpointSpec?.Ports);
   return from
     .filter((p) => count(p.TargetPort) !== undefined)
-    .map((p) => ({
-      protocol: text(p.Protocol) ?? 'tcp',
-      target: count(p.TargetPort)!,
-      published: count(p.PublishedPort) || undefined,
-      mode: text(p.PublishMode) ?? 'ingress',
-    }));
+    .map((p) =>
+      defined({
+        protocol: text(p.Protocol) ?? 'tcp',
+        target: count(p.TargetPort)!,
+        published: count(p.PublishedPort) || undefined,
+        mode: text(p.PublishMode) ?? 'ingress',
+      }),
+    );
 }
 
 export function taskFromAnswer(t: TaskAnswer, hostnames: ReadonlyMap<string, string>): ServiceTask {
   const nodeId = text(t.NodeID) ?? '';
   const slot = count(t.Slot);
-  return {
+  return defined({
     id: text(t.ID) ?? '',
     slot: slot ? slot : undefined,
     nodeId,
@@ -178,7 +185,7 @@ export function taskFromAnswer(t: TaskAnswer, hostnames: ReadonlyMap<string, str
       const address = text((Array.isArray(a.Addresses) ? a.Addresses : [])[0]) ?? '';
       return [{ id, name: text(a.Network?.Spec?.Name) ?? id.slice(0, 12), address: withoutPrefix(address) }];
     }),
-  };
+  });
 }
 
 const byTime = (t: TaskAnswer) => text(t.Status?.Timestamp) ?? text(t.UpdatedAt) ?? text(t.CreatedAt) ?? '';
@@ -258,7 +265,7 @@ export function servicesFromAnswers(
     const idOf = (ref: string) => (networkNames.has(ref) ? ref : ([...networkNames].find(([, name]) => name === ref)?.[0] ?? ref));
     const serviceNetworks = [...new Set(networkIds.map(idOf))].map((nid) => {
       const vip = vips.find((v) => v.NetworkID === nid && text(v.Addr));
-      return { id: nid, name: networkNames.get(nid) || nid.slice(0, 12), vip: vip ? withoutPrefix(vip.Addr!) : undefined };
+      return defined({ id: nid, name: networkNames.get(nid) || nid.slice(0, 12), vip: vip ? withoutPrefix(vip.Addr!) : undefined });
     });
     const service: SwarmService = {
       id,
@@ -275,7 +282,7 @@ export function servicesFromAnswers(
       labels,
     };
     service.problem = serviceProblem(service, history);
-    return service;
+    return defined(service);
   });
   all.sort((a, b) => a.name.localeCompare(b.name));
   const stackNames = [...new Set(all.flatMap((s) => (s.stack ? [s.stack] : [])))].sort();
