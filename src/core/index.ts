@@ -28,6 +28,7 @@ export {
   removeService,
   inspectService,
   followServiceLogs,
+  waitForService,
 } from './services/serviceActions';
 export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetwork, usedRanges } from './networks/overlayNetworks';
 export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem } from './networks/createOptions';

@@ -704,7 +704,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         const tab = page.locator('.tabs-container .tab', { hasText: `Service ${SERVICE} logs.log` }).first();
         await tab.waitFor({ state: 'visible', timeout: 20_000 });
         await page
-          .locator('.editor-instance .view-lines', { hasText: new RegExp(`${SERVICE}\\.\\d@h1 \\| hello from`) })
+          .locator('.editor-instance .view-lines', { hasText: new RegExp(`${SERVICE}\\.\\d@h1\\s\\|\\shello\\sfrom`) }) // the editor draws spaces as U+00A0
           .first()
           .waitFor({ timeout: 20_000 });
         await shot(page, 'j8-service-logs', t);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { Refused } from '../../src/core/errors';
 import type { HostStatus } from '../../src/core/model';
-import { followServiceLogs, forceUpdateService, removeService, scaleService } from '../../src/core/services/serviceActions';
+import { followServiceLogs, forceUpdateService, removeService, scaleService, waitForService } from '../../src/core/services/serviceActions';
 import { type SwarmService, allServices, portText } from '../../src/core/services/services';
 import { swarmOverview } from '../../src/core/swarm/swarmOverview';
 import { freshSwarm, labCore, labExec, leaveSwarms } from '../support/lab';
@@ -197,17 +197,14 @@ describe('swarm services', () => {
     assert.equal(lines.filter((l) => /docker: h\d: GET /.test(l)).length, 1, 'without services: the node list only');
   });
 
-  test('scale a replicated service; a global one is refused', async () => {
+  test('scale a replicated service and wait until its tasks run; a global one is refused', async () => {
     await scaleService(h1(), 'svc-rep', 3);
-    const rep = await until(
-      async () => {
-        const s = await service('svc-rep');
-        return s.running === 3 && s.desired === 3 && s;
-      },
-      20_000,
-      'svc-rep runs 3 tasks',
-    );
-    assert.equal(rep.tasks.length, 3);
+    const seen: string[] = [];
+    const problem = await waitForService(h1(), 'svc-rep', { timeoutMs: 30_000, onProgress: (s) => seen.push(`${s.running}/${s.desired}`) });
+    assert.equal(problem, undefined, `svc-rep converged (seen ${seen.join(', ')})`);
+    assert.equal(seen.at(-1), '3/3');
+    const rep = await service('svc-rep');
+    assert.deepEqual([rep.running, rep.desired, rep.tasks.length], [3, 3, 3]);
     assert.equal(cli('service', 'ls', '--filter', 'name=svc-rep', '--format', '{{.Replicas}}'), '3/3');
     await assert.rejects(
       scaleService(h1(), 'svc-glob', 2),
@@ -216,19 +213,26 @@ describe('swarm services', () => {
     await assert.rejects(scaleService(h1(), 'svc-rep', -1), Refused);
   });
 
+  test('waiting on a service that cannot be placed stops early with the reason', async () => {
+    await scaleService(h1(), 'svc-bad', 2);
+    const started = Date.now();
+    const problem = await waitForService(h1(), 'svc-bad', { timeoutMs: 30_000 });
+    assert.match(problem ?? '', /^0\/2 running: no suitable node \(scheduling constraints not satisfied on 3 nodes\)$/);
+    assert.ok(Date.now() - started < 10_000, `stopped early, in ${Date.now() - started} ms`);
+  });
+
   test('force update replaces every task and counts up ForceUpdate', async () => {
     const before = new Set((await service('svc-rep')).tasks.map((t) => t.id));
     const counter = () => Number(cli('service', 'inspect', 'svc-rep', '--format', '{{.Spec.TaskTemplate.ForceUpdate}}'));
     const was = counter();
     await forceUpdateService(h1(), 'svc-rep');
     assert.equal(counter(), was + 1);
-    await until(
-      async () => {
-        const s = await service('svc-rep');
-        return s.running === 3 && s.tasks.length === 3 && s.tasks.every((t) => !before.has(t.id) && t.state === 'running');
-      },
-      40_000,
-      'three new tasks of svc-rep run',
+    assert.equal(await waitForService(h1(), 'svc-rep', { replacing: before, timeoutMs: 40_000 }), undefined);
+    const s = await service('svc-rep');
+    assert.equal(s.running, 3);
+    assert.ok(
+      s.tasks.every((t) => !before.has(t.id) && t.state === 'running'),
+      'three new tasks run',
     );
   });
 

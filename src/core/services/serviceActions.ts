@@ -3,7 +3,9 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { DockerHost } from '../docker/DockerHost';
 import { Refused } from '../errors';
-import type { ServiceAnswer } from './services';
+import { listNodes } from '../swarm/nodes';
+import { abortableDelay } from '../steps';
+import { type ServiceAnswer, type SwarmService, type TaskAnswer, allServices, servicesFromAnswers } from './services';
 
 /** The most replicas Scale accepts: far above what a swarm runs, low enough to catch a typo. */
 export const MAX_REPLICAS = 1000;
@@ -44,6 +46,49 @@ export async function forceUpdateService(via: DockerHost, ref: string): Promise<
   await updateSpec(via, ref, `force an update of the service "${ref}"`, (spec) => {
     spec.TaskTemplate = { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 };
   });
+}
+
+export interface ConvergeOptions {
+  signal?: AbortSignal;
+  /** How long to wait at most; default 60 s. */
+  timeoutMs?: number;
+  /** Tasks that must all have been replaced (a force update): their ids before the change. */
+  replacing?: ReadonlySet<string>;
+  /** Told of the service as read on each poll (e.g. "2/3 running" in a progress line). */
+  onProgress?: (service: SwarmService) => void;
+}
+
+/**
+ * After a change, waits (as `docker service scale` and `update` do) until every task the service
+ * wants runs: returns undefined then, or the service's one-line problem when it does not within the
+ * time, or as soon as every task not running is held by an error (e.g. no suitable node) twice in a
+ * row. Two requests per poll (the service and its tasks), every 500 ms.
+ */
+export async function waitForService(via: DockerHost, ref: string, o: ConvergeOptions = {}): Promise<string | undefined> {
+  const nodes = await listNodes(via);
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  let stuck = 0;
+  for (;;) {
+    const [answer, tasks] = await via.call(
+      `read the service "${ref}"`,
+      (d) =>
+        Promise.all([
+          d.getService(ref).inspect() as Promise<ServiceAnswer>,
+          d.listTasks({ filters: JSON.stringify({ service: [ref] }) }) as Promise<TaskAnswer[]>,
+        ]),
+      { signal: o.signal },
+    );
+    const service = allServices(servicesFromAnswers([answer], Array.isArray(tasks) ? tasks : [], [], nodes))[0];
+    if (!service) return `"${ref}" is gone.`;
+    o.onProgress?.(service);
+    const replaced = !o.replacing || service.tasks.every((t) => !o.replacing!.has(t.id));
+    if (!service.problem && replaced) return undefined;
+    const waiting = service.tasks.filter((t) => t.desiredState === 'running' && t.state !== 'running');
+    stuck = waiting.length > 0 && waiting.every((t) => t.error) ? stuck + 1 : 0;
+    if (stuck >= 2 || Date.now() > deadline)
+      return service.problem ?? `${service.running}/${service.desired} running, tasks still being replaced`;
+    await abortableDelay(500, o.signal);
+  }
 }
 
 export async function removeService(via: DockerHost, ref: string): Promise<void> {

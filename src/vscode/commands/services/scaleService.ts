@@ -1,4 +1,6 @@
-// Scale…: a replicated service's replica count, typed and checked as typed.
+// Scale…: a replicated service's replica count, typed and checked as typed; then waits, as
+// `docker service scale` does, until the tasks run (or says why they do not).
+import * as vscode from 'vscode';
 import type { CommandContext } from '../CommandContext';
 import { pickService } from '../pickers';
 import { input, withProgress } from '../../platform/ui';
@@ -14,5 +16,15 @@ export async function scaleServiceCommand(ctx: CommandContext, arg?: ServiceItem
     validate: (v) => api.replicasProblem(v),
   });
   const replicas = Number(text);
-  await withProgress(`Scaling "${service.name}" to ${replicas}…`, () => api.scaleService(ctx.core.host(via), service.id, replicas));
+  const host = ctx.core.host(via);
+  // Cancel stops the wait only: the one request that scales is sent at once.
+  const problem = await withProgress(
+    `Scaling "${service.name}" to ${replicas}…`,
+    async (steps) => {
+      await api.scaleService(host, service.id, replicas);
+      return api.waitForService(host, service.id, { signal: steps.signal });
+    },
+    { cancellable: true },
+  );
+  if (problem) void vscode.window.showWarningMessage(`"${service.name}" is scaled to ${replicas}, but ${problem}`);
 }
