@@ -7,6 +7,9 @@ import { type ServicesView, type ServiceTask, type SwarmService, allServices, po
 import { contextTokens } from './contextTokens';
 import { escapeMarkdown } from './markdown';
 
+/** An image named by its id reads as `docker images` shows ids: 12 hex digits. */
+const shortImage = (image: string) => image.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]{52}$/i, '$1');
+
 function table(md: vscode.MarkdownString, rows: Array<[string, string]>): void {
   md.appendMarkdown(`| | |\n|---|---|\n`);
   for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${escapeMarkdown(v) || '–'} |\n`);
@@ -88,7 +91,7 @@ export class ServiceItem extends vscode.TreeItem {
     super(s.name, s.tasks.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `${clusterId}/service/${s.id}`;
     const mode = s.mode === 'replicated' ? 'replicated' : s.mode;
-    this.description = [`${mode} ${s.running}/${s.desired}`, s.image, ...s.ports.map(portText)].join(' · ');
+    this.description = [`${mode} ${s.running}/${s.desired}`, shortImage(s.image), ...s.ports.map(portText)].join(' · ');
     const none = s.desired > 0 && s.running === 0;
     this.iconPath = s.problem
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(none ? 'errorForeground' : 'problemsWarningIcon.foreground'))
