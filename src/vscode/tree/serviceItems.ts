@@ -25,7 +25,9 @@ export class ServicesGroupItem extends vscode.TreeItem {
     const services = view ? allServices(view) : [];
     const count = services.length;
     super('Services', count ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    this.id = `${clusterId}/services`;
+    // VS Code keeps the collapsed state of an id that was drawn without children: the first service
+    // arrives under a new id, so the folder opens on it.
+    this.id = count ? `${clusterId}/services` : `${clusterId}/services/none`;
     const flagged = services.filter((s) => s.problem).length;
     this.description = error
       ? error
