@@ -21,6 +21,7 @@ export { listNodes, findNode } from './swarm/nodes';
 export { hostAddresses } from './swarm/hostNetwork';
 export { quorumLine } from './swarm/quorum';
 export { swarmOverview } from './swarm/swarmOverview';
+export { readServices } from './services/services';
 export {
   replicasProblem,
   scaleService,

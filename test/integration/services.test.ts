@@ -7,7 +7,7 @@ import type { Core } from '../../src/core/core';
 import { Refused } from '../../src/core/errors';
 import type { HostStatus } from '../../src/core/model';
 import { followServiceLogs, forceUpdateService, removeService, scaleService, waitForService } from '../../src/core/services/serviceActions';
-import { type SwarmService, allServices, portText } from '../../src/core/services/services';
+import { type SwarmService, allServices, portText, readServices } from '../../src/core/services/services';
 import { swarmOverview } from '../../src/core/swarm/swarmOverview';
 import { freshSwarm, labCore, labExec, leaveSwarms } from '../support/lab';
 
@@ -34,12 +34,14 @@ describe('swarm services', () => {
   const names = ['h1', 'h2', 'h3'];
   const h1 = () => core.hosts.get('h1');
   let statuses: HostStatus[] = [];
+  // What a refresh reads: the swarms (nodes through a manager), then each swarm's services through the same manager.
   const read = async () => {
-    const view = await swarmOverview(core.hosts, statuses, { services: true });
+    const view = await swarmOverview(core.hosts, statuses);
     assert.equal(view.swarms.length, 1);
     const swarm = view.swarms[0]!;
-    assert.equal(swarm.servicesError, undefined);
-    return { swarm, services: new Map(allServices(swarm.services!).map((s) => [s.name, s])) };
+    assert.equal(swarm.via, 'h1');
+    const services = await readServices(core.hosts.get(swarm.via), swarm.nodes);
+    return { swarm, view: services, services: new Map(allServices(services).map((s) => [s.name, s])) };
   };
   const service = async (name: string): Promise<SwarmService> => (await read()).services.get(name)!;
   const cli = (...args: string[]) => labExec('h1', ['docker', ...args]).trim();
@@ -102,17 +104,17 @@ describe('swarm services', () => {
   });
 
   test('services as the docker CLI lists them: mode, replicas, image, ports; stacks by label', async () => {
-    const { swarm, services } = await read();
+    const { view, services } = await read();
     const listed = cli('service', 'ls', '--format', '{{.Name}}|{{.Mode}}|{{.Replicas}}|{{.Image}}|{{.Ports}}').split('\n').sort();
     const ours = [...services.values()]
       .map((s) => `${s.name}|${s.mode}|${s.running}/${s.desired}|${s.image}|${s.ports.map(portText).join(', ')}`)
       .sort();
     assert.deepEqual(ours, listed);
     assert.deepEqual(
-      swarm.services!.stacks.map((s) => [s.name, s.services.map((x) => x.name)]),
+      view.stacks.map((s) => [s.name, s.services.map((x) => x.name)]),
       [['shop', ['shop_web']]],
     );
-    assert.deepEqual(swarm.services!.services.map((s) => s.name).sort(), ['svc-bad', 'svc-glob', 'svc-pub', 'svc-rep']);
+    assert.deepEqual(view.services.map((s) => s.name).sort(), ['svc-bad', 'svc-glob', 'svc-pub', 'svc-rep']);
     assert.deepEqual(
       services
         .get('svc-glob')!
@@ -186,15 +188,18 @@ describe('swarm services', () => {
 
   test('one set of requests per manager per refresh, however many services', async () => {
     lines.length = 0;
-    await swarmOverview(core.hosts, statuses, { services: true });
-    const requests = lines
+    const { services } = await read();
+    assert.equal(services.size, NAMES.length);
+    const paths = lines
       .filter((l) => /docker: h\d: (GET|POST|DELETE) /.test(l))
-      .map((l) => l.replace(/^.*docker: /, '').replace(/\?.*$/, ''));
-    const paths = requests.map((r) => r.replace(/\/v[\d.]+\//, '/')).sort();
+      .map((l) =>
+        l
+          .replace(/^.*docker: /, '')
+          .replace(/\?.*$/, '')
+          .replace(/\/v[\d.]+\//, '/'),
+      )
+      .sort();
     assert.deepEqual(paths, ['h1: GET /networks', 'h1: GET /nodes', 'h1: GET /services', 'h1: GET /tasks']);
-    lines.length = 0;
-    await swarmOverview(core.hosts, statuses);
-    assert.equal(lines.filter((l) => /docker: h\d: GET /.test(l)).length, 1, 'without services: the node list only');
   });
 
   test('scale a replicated service and wait until its tasks run; a global one is refused', async () => {

@@ -305,14 +305,13 @@ export function portText(p: PublishedPort): string {
 
 /**
  * Services, tasks and networks through one manager: three requests for the whole swarm, whatever
- * the number of services. The result maps them once given the nodes (read alongside, for the
- * tasks' hostnames).
+ * the number of services. `nodes` (the node list the refresh read already) gives the tasks' hostnames.
  */
-export async function readServices(via: DockerHost): Promise<(nodes: Pick<SwarmNode, 'id' | 'hostname'>[]) => ServicesView> {
+export async function readServices(via: DockerHost, nodes: Pick<SwarmNode, 'id' | 'hostname'>[]): Promise<ServicesView> {
   const [services, tasks, networks] = await Promise.all([
     via.call('list the services', (d) => d.listServices() as Promise<ServiceAnswer[]>),
     via.call('list the tasks', (d) => d.listTasks() as Promise<TaskAnswer[]>),
     via.call('list the networks', (d) => d.listNetworks() as Promise<NetworkNameAnswer[]>),
   ]);
-  return (nodes) => servicesFromAnswers(list(services), list(tasks), list(networks), nodes);
+  return servicesFromAnswers(list(services), list(tasks), list(networks), nodes);
 }

@@ -3,7 +3,6 @@
 import { userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { HostStatus, SwarmNode } from '../model';
-import { type ServicesView, readServices } from '../services/services';
 import { listNodes, managerUp } from './nodes';
 import { type Quorum, quorum } from './quorum';
 
@@ -18,10 +17,6 @@ export interface SwarmOverview {
   hostOfNode: Record<string, string>;
   /** Why the nodes could not be read, when they could not. */
   error?: string;
-  /** With `services`: the swarm's stacks and services, read through the same manager. */
-  services?: ServicesView;
-  /** Why the services could not be read, when the nodes could. */
-  servicesError?: string;
 }
 
 export interface SwarmsView {
@@ -49,11 +44,7 @@ function failureReason(group: HostStatus[], reachable: HostStatus[], dockerError
   return { error: dockerError ?? 'No manager of this swarm answered.' };
 }
 
-/**
- * The swarms among the hosts. With `services`, each swarm's services, tasks and networks come with
- * its nodes: three more requests to the same manager, in parallel with the node list.
- */
-export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[], o: { services?: boolean } = {}): Promise<SwarmsView> {
+export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]): Promise<SwarmsView> {
   const reachable = statuses.filter((s) => s.reachable);
   // A manager whose swarm has no leader reports no cluster id: it still counts, grouped by its Raft members.
   const managers = reachable.filter((s) => s.swarm.isManager && s.swarm.state === 'active');
@@ -66,18 +57,10 @@ export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[], 
       let error: string | undefined;
       for (const m of group) {
         try {
-          const via = hosts.get(m.name);
-          // Started together; the hostnames the tasks need come from the node list once both answered.
-          const serviceRead = o.services ? readServices(via) : undefined;
-          serviceRead?.catch(() => undefined);
-          const nodes = await listNodes(via);
+          const nodes = await listNodes(hosts.get(m.name));
           const mgrs = nodes.filter((n) => n.role === 'manager');
           const up = mgrs.filter(managerUp);
-          const services = await serviceRead?.then(
-            (read) => ({ services: read(nodes) }),
-            (err: unknown) => ({ servicesError: userMessage(err) }),
-          );
-          return { clusterId, via: m.name, nodes, quorum: quorum(mgrs.length, up.length), hostOfNode: {}, memberIds, ...services };
+          return { clusterId, via: m.name, nodes, quorum: quorum(mgrs.length, up.length), hostOfNode: {}, memberIds };
         } catch (err) {
           error = userMessage(err);
         }

@@ -109,19 +109,19 @@ export async function pickService(
 ): Promise<{ service: SwarmService; via: string }> {
   if (arg) return { service: arg.service, via: arg.via };
   await state.ready();
-  const items = state.swarms.swarms.flatMap((w) =>
-    w.via && w.services
-      ? allServices(w.services)
-          .filter(filter)
-          .map((s) => ({
-            label: s.name,
-            description: `${s.mode} ${s.running}/${s.desired}${s.stack ? ` · stack ${s.stack}` : ''}`,
-            detail: `swarm ${w.clusterId.slice(0, 12)} via ${w.via}`,
-            service: s,
-            via: w.via!,
-          }))
-      : [],
-  );
+  const items = state.swarms.swarms.flatMap((w) => {
+    const view = state.services.get(w.clusterId)?.services;
+    if (!w.via || !view) return [];
+    return allServices(view)
+      .filter(filter)
+      .map((s) => ({
+        label: s.name,
+        description: `${s.mode} ${s.running}/${s.desired}${s.stack ? ` · stack ${s.stack}` : ''}`,
+        detail: `swarm ${w.clusterId.slice(0, 12)} via ${w.via}`,
+        service: s,
+        via: w.via!,
+      }));
+  });
   if (items.length === 0) nothingToDo('No swarm service fits this action.');
   const picked = await pick(items, { title });
   return { service: picked.service, via: picked.via };

@@ -206,8 +206,8 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
   private services(item: NetworkItem): InfoItem[] {
     const scope = item.scope;
     if (scope.kind !== 'swarm') return [];
-    const swarm = this.state.swarms.swarms.find((s) => s.clusterId === scope.id && s.via);
-    const services = swarm?.services ? allServices(swarm.services) : [];
+    const view = this.state.services.get(scope.id)?.services;
+    const services = view ? allServices(view) : [];
     return services.flatMap((s) => {
       const on = s.networks.find((n) => n.id === item.network.id);
       if (!on) return [];

@@ -145,7 +145,12 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
       }
       return [
         ...s.nodes.map((n) => new NodeItem(n, s.via!, s.hostOfNode[n.id], s.clusterId)),
-        new ServicesGroupItem(s.services, s.via, s.clusterId, s.servicesError),
+        new ServicesGroupItem(
+          this.state.services.get(s.clusterId)?.services,
+          s.via,
+          s.clusterId,
+          this.state.services.get(s.clusterId)?.error,
+        ),
       ];
     }
     if (item instanceof StandaloneGroupItem) return item.children;
