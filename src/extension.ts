@@ -5,6 +5,7 @@ import type { CommandContext } from './vscode/commands/CommandContext';
 import { registerCommands } from './vscode/commands/registerCommands';
 import { CoreService } from './vscode/platform/CoreService';
 import { RefreshManager } from './vscode/RefreshManager';
+import { ReadOnlyDocuments } from './vscode/platform/ReadOnlyDocuments';
 import { HostsTreeProvider } from './vscode/tree/HostsTreeProvider';
 import { NetworksTreeProvider } from './vscode/tree/NetworksTreeProvider';
 import { SwarmTreeProvider } from './vscode/tree/SwarmTreeProvider';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const swarmView = vscode.window.createTreeView('swarmOverlay.swarm', { treeDataProvider: swarmTree, showCollapseAll: true });
   const networksView = vscode.window.createTreeView('swarmOverlay.networks', { treeDataProvider: networksTree, showCollapseAll: true });
   const refresher = new RefreshManager(state, [hostsView, swarmView, networksView]);
+  const documents = new ReadOnlyDocuments();
   const ctx: CommandContext = {
     core,
     state,
@@ -29,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     extensionUri: context.extensionUri,
     networks: { tree: networksTree, view: networksView },
+    documents,
   };
   context.subscriptions.push(
     log,
@@ -41,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     swarmView,
     networksView,
     refresher,
+    documents,
     ...registerCommands(ctx),
     vscode.window.registerWebviewPanelSerializer(MATRIX_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved) => MatrixPanel.revive(panel, ctx, saved),

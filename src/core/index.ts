@@ -21,6 +21,16 @@ export { listNodes, findNode } from './swarm/nodes';
 export { hostAddresses } from './swarm/hostNetwork';
 export { quorumLine } from './swarm/quorum';
 export { swarmOverview } from './swarm/swarmOverview';
+export { readServices } from './services/services';
+export {
+  replicasProblem,
+  scaleService,
+  forceUpdateService,
+  removeService,
+  inspectService,
+  followServiceLogs,
+  waitForService,
+} from './services/serviceActions';
 export { createOverlay, listNetworks, networkMembers, removeOverlay, inspectNetwork, usedRanges } from './networks/overlayNetworks';
 export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem } from './networks/createOptions';
 export { parseCidr } from './networks/cidr';

@@ -1,8 +1,10 @@
-// What the views show, read once per refresh: every host's status and the swarms among them.
+// What the views show, read once per refresh: every host's status, the swarms among them, and each
+// swarm's services (three requests per swarm, once per refresh, after its nodes).
 // Refreshes coalesce per host: a refresh asked for while a host's read runs is served by one more read after it.
 // When to refresh is decided in one place only: RefreshManager.
 import * as vscode from 'vscode';
 import type { HostStatus } from '../core/model';
+import type { ServicesView } from '../core/services/services';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
 import type { CoreService } from './platform/CoreService';
 
@@ -11,6 +13,8 @@ export class ClusterState implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   statuses = new Map<string, HostStatus>();
   swarms: SwarmsView = { swarms: [], standalone: [] };
+  /** Per cluster id: its services as last read, or why they could not be. */
+  services = new Map<string, { services?: ServicesView; error?: string }>();
   /** Per host, the read under way; a refresh asked for meanwhile is served by one more read after it. */
   private readonly reads = new Map<string, Promise<void>>();
   private readonly readAgain = new Set<string>();
@@ -59,6 +63,7 @@ export class ClusterState implements vscode.Disposable {
       // Each host read already asked for an overview after its status landed: wait for that one
       // rather than asking for another (an overview reads every manager's node list).
       await (this.overview ?? this.readOverview());
+      await this.readServices();
       this.loadedOnce = true;
       this.changed.fire();
       this.log.debug(`refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
@@ -118,6 +123,23 @@ export class ClusterState implements vscode.Disposable {
       this.overview = undefined;
     });
     return this.overview;
+  }
+
+  // Once per refresh, through the manager each swarm was read through (the overviews a host read
+  // starts meanwhile show the services read last).
+  private async readServices(): Promise<void> {
+    const next = new Map<string, { services?: ServicesView; error?: string }>();
+    await Promise.all(
+      this.swarms.swarms.map(async (s) => {
+        if (!s.via) return;
+        try {
+          next.set(s.clusterId, { services: await this.core.api.readServices(this.core.host(s.via), s.nodes) });
+        } catch (err) {
+          next.set(s.clusterId, { error: this.core.redact(this.core.api.userMessage(err)) });
+        }
+      }),
+    );
+    this.services = next;
   }
 
   dispose(): void {

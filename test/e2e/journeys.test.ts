@@ -36,7 +36,7 @@ import {
 import { startCodeServer, type CodeServer } from './codeServer';
 import { labFiles, resultsDir, ROOT } from './env';
 import type { Page } from './pw';
-import { labExec } from '../support/lab';
+import { labExec, labExecStatus } from '../support/lab';
 
 const HOSTS = ['h1', 'h2', 'h3'];
 const NET = 'so-e2e';
@@ -311,7 +311,8 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       const swarm = final.filter((x) => x.level === 1);
       assert.equal(swarm.length, 1, 'one swarm');
       assert.equal(swarm[0]!.description, '2 managers · majority 2 · tolerates 0 failures');
-      const nodes = Object.fromEntries(final.filter((x) => x.level === 2).map((x) => [x.label, x.description]));
+      // Level 2 under the swarm: its nodes, then its Services folder.
+      const nodes = Object.fromEntries(final.filter((x) => x.level === 2 && x.label !== 'Services').map((x) => [x.label, x.description]));
       assert.deepEqual(Object.keys(nodes).sort(), HOSTS, 'three nodes: h1, h2, h3');
       assert.match(nodes.h1!, /^manager · leader/);
       assert.match(nodes.h2!, /^worker/);
@@ -635,6 +636,85 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         assert.equal(hit, null, `a ${what} appears in the logs of the run`);
       }
       assert.doesNotMatch(extensionLog, /\[error\]/, 'no error lines in the log');
+    }),
+  );
+
+  test(
+    'J8: a service in the Swarm view under Services; Scale… to 3 from its menu; its logs in a read-only document',
+    { timeout: 120_000 },
+    onScreen('j8', async (t) => {
+      const SERVICE = 'so-e2e-web';
+      // A swarm on h1 (J2 made one; alone, this journey makes its own) and a service made with the docker CLI.
+      if (labExec('h1', ['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}']).trim() !== 'active')
+        labExec('h1', ['docker', 'swarm', 'init', '--advertise-addr', '10.99.0.1']);
+      // By image id: a tag makes the node ask the unreachable registry first.
+      const image = labExec('h1', ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'swarm-overlay/probe:busybox']).trim();
+      labExecStatus('h1', ['docker', 'service', 'rm', SERVICE]); // whatever an earlier run left
+      labExec('h1', [
+        'docker',
+        'service',
+        'create',
+        '-d',
+        '--name',
+        SERVICE,
+        '--constraint',
+        'node.hostname==h1',
+        '--stop-grace-period',
+        '1s',
+        image,
+        'sh',
+        '-c',
+        'echo "hello from $(hostname)"; trap "exit 0" TERM; sleep 3600 & wait',
+      ]);
+      try {
+        const t0 = Date.now();
+        await openSidebar(page);
+        await expandView(page, 'Swarm');
+        await runCommand(page, 'Swarm Overlay: Refresh Hosts');
+        const row = (r: Awaited<ReturnType<typeof treeRows>>) => r.find((x) => x.label === SERVICE);
+        const shown = await waitUntil(
+          page,
+          `${SERVICE} running under Services`,
+          () => treeRows(page, 'Swarm'),
+          (r) => r.some((x) => x.label === 'Services') && /^replicated 1\/1 · sha256:/.test(row(r)?.description ?? ''),
+          30_000,
+        );
+        t.diagnostic(`Swarm view: ${JSON.stringify(shown)}`);
+        await shot(page, 'j8-service-in-tree', t);
+        const entries = await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
+        for (const e of ['Scale Service…', 'Force Update (Restart Tasks)', 'Show Service Logs', 'Inspect Service', 'Remove Service…'])
+          assert.ok(entries.includes(e), `the service's menu has ${e}: ${entries.join(', ')}`);
+        await clickMenuEntry(page, 'Scale Service…');
+        const refused = await typeInQuickInput(page, `Scale ${SERVICE}`, 'three', { submit: false });
+        assert.match(refused, /whole number of replicas/, 'a word is refused as typed');
+        await typeInQuickInput(page, `Scale ${SERVICE}`, '3');
+        await waitUntil(
+          page,
+          `${SERVICE} at 3/3`,
+          () => treeRows(page, 'Swarm'),
+          (r) => /^replicated 3\/3 · /.test(row(r)?.description ?? ''),
+          30_000,
+        );
+        assert.equal(labExec('h1', ['docker', 'service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']).trim(), '3/3');
+        await shot(page, 'j8-scaled-to-3', t);
+
+        // Show Service Logs: a read-only document titled by the service, closed without a save prompt.
+        await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
+        await clickMenuEntry(page, 'Show Service Logs');
+        const tab = page.locator('.tabs-container .tab', { hasText: `Service ${SERVICE} logs.log` }).first();
+        await tab.waitFor({ state: 'visible', timeout: 20_000 });
+        await page
+          .locator('.editor-instance .view-lines', { hasText: new RegExp(`${SERVICE}\\.\\d@h1\\s\\|\\shello\\sfrom`) }) // the editor draws spaces as U+00A0
+          .first()
+          .waitFor({ timeout: 20_000 });
+        await shot(page, 'j8-service-logs', t);
+        await runCommand(page, 'View: Close Editor');
+        await tab.waitFor({ state: 'hidden', timeout: 10_000 });
+        assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'closing the logs asks nothing');
+        timings.serviceJourneyMs = Date.now() - t0;
+      } finally {
+        labExec('h1', ['docker', 'service', 'rm', SERVICE]);
+      }
     }),
   );
 });

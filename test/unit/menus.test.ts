@@ -62,6 +62,21 @@ const cases: Array<[view: string, item: string, expected: string[]]> = [
     ['network.create', 'node.activate', 'node.addLabel', 'node.demote', 'node.drain', 'node.remove'],
   ],
   ['swarm', contextTokens('node', 'worker', undefined, 'drain', 'down'), ['node.activate', 'node.addLabel', 'node.pause', 'node.remove']],
+  ['swarm', 'servicesGroup', []],
+  ['swarm', contextTokens('stack', 'flagged'), []],
+  [
+    'swarm',
+    contextTokens('service', 'replicated', undefined, 'stacked'),
+    ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.scale', 'service.showLogs'],
+  ],
+  [
+    'swarm',
+    contextTokens('service', 'global', 'flagged'),
+    ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs'],
+  ],
+  ['swarm', contextTokens('service', 'job'), ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs']],
+  ['swarm', contextTokens('task', 'running'), []],
+  ['swarm', contextTokens('task', 'rejected', 'failed'), []],
   ['networks', contextTokens('networkScope', 'swarmScope'), ['network.create', 'swarm.checkPorts']],
   ['networks', contextTokens('networkScope', 'hostScope'), []],
   ['networks', contextTokens('network', 'overlay', 'custom', 'attachable'), ['matrix.run', 'network.inspect', 'network.remove']],
@@ -79,9 +94,17 @@ test('each tree item is offered exactly its commands', () => {
   }
 });
 
-test('inline actions: the matrix on custom overlays only, the host key retry on hosts whose key was refused only', () => {
+test('inline actions: the matrix on custom overlays only, the host key retry on hosts whose key was refused only, logs on services', () => {
   const inline = entries.filter((e) => e.group === 'inline');
-  assert.deepEqual(inline.map((e) => e.command).sort(), ['swarmOverlay.hosts.retryHostKey', 'swarmOverlay.matrix.run']);
+  assert.deepEqual(inline.map((e) => e.command).sort(), [
+    'swarmOverlay.hosts.retryHostKey',
+    'swarmOverlay.matrix.run',
+    'swarmOverlay.service.showLogs',
+  ]);
+  const logs = inline.find((e) => e.command === 'swarmOverlay.service.showLogs')!;
+  assert.ok(holds(logs.when, 'swarmOverlay.swarm', contextTokens('service', 'global')));
+  assert.ok(!holds(logs.when, 'swarmOverlay.swarm', 'servicesGroup'));
+  assert.ok(!holds(logs.when, 'swarmOverlay.swarm', contextTokens('task', 'running')));
   const matrix = inline.find((e) => e.command === 'swarmOverlay.matrix.run')!;
   assert.ok(holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'custom')));
   assert.ok(!holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'builtin')));

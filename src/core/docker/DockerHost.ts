@@ -25,7 +25,9 @@ export class DockerHost {
     readonly ssh: SshConnection,
     private readonly logger: Logger,
   ) {
-    this.agent = new SshDockerAgent(ssh, config.dockerSocket ?? DEFAULT_DOCKER_SOCKET);
+    this.agent = new SshDockerAgent(ssh, config.dockerSocket ?? DEFAULT_DOCKER_SOCKET, undefined, (method, path) =>
+      logger.trace(`docker: ${config.name}: ${method} ${path}`),
+    );
   }
 
   get name(): string {

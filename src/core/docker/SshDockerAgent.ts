@@ -69,6 +69,8 @@ export class SshDockerAgent extends http.Agent {
     private readonly connection: SshConnection,
     private readonly socketPath: string,
     maxFreeChannels = 8,
+    /** Told of every request (method and path), e.g. for a trace log line. */
+    private readonly onRequest?: (method: string, path: string) => void,
   ) {
     super({ keepAlive: true, maxFreeSockets: maxFreeChannels });
     // Requests queued for a channel while every slot is an idle kept-alive channel would wait forever:
@@ -90,6 +92,7 @@ export class SshDockerAgent extends http.Agent {
   addRequest(req: http.ClientRequest, options: http.ClientRequestArgs): void {
     const scope = scopes.getStore();
     if (scope) bindRequest(req, scope);
+    this.onRequest?.(req.method, req.path);
     (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.ClientRequestArgs): void }).addRequest.call(
       this,
       req,

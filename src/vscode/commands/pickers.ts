@@ -7,6 +7,8 @@ import { nothingToDo, pick } from '../platform/ui';
 import type { NetworkItem, ScopeItem } from '../tree/NetworksTreeProvider';
 import type { NodeItem, StandaloneItem, SwarmItem } from '../tree/SwarmTreeProvider';
 import type { HostNode } from '../tree/HostsTreeProvider';
+import { allServices, type SwarmService } from '../../core/services/services';
+import type { ServiceItem } from '../tree/serviceItems';
 
 export type SwarmArg = SwarmItem | ScopeItem | NodeItem | undefined;
 
@@ -96,4 +98,31 @@ export async function pickNetwork(
     { title, ignoreFocusOut: false },
   );
   return { via, name: picked.label, swarm: true };
+}
+
+/** The service of the item, or one picked among every swarm's services (as of the last refresh). */
+export async function pickService(
+  state: ClusterState,
+  arg: ServiceItem | undefined,
+  title: string,
+  filter: (s: SwarmService) => boolean = () => true,
+): Promise<{ service: SwarmService; via: string }> {
+  if (arg) return { service: arg.service, via: arg.via };
+  await state.ready();
+  const items = state.swarms.swarms.flatMap((w) => {
+    const view = state.services.get(w.clusterId)?.services;
+    if (!w.via || !view) return [];
+    return allServices(view)
+      .filter(filter)
+      .map((s) => ({
+        label: s.name,
+        description: `${s.mode} ${s.running}/${s.desired}${s.stack ? ` · stack ${s.stack}` : ''}`,
+        detail: `swarm ${w.clusterId.slice(0, 12)} via ${w.via}`,
+        service: s,
+        via: w.via!,
+      }));
+  });
+  if (items.length === 0) nothingToDo('No swarm service fits this action.');
+  const picked = await pick(items, { title });
+  return { service: picked.service, via: picked.via };
 }

@@ -13,6 +13,13 @@ import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
 import type { SwarmArg } from './pickers';
 import * as swarm from './swarm/swarmCommands';
+import type { ServiceItem } from '../tree/serviceItems';
+import { scaleServiceCommand } from './services/scaleService';
+import { forceUpdateServiceCommand } from './services/forceUpdateService';
+import { showServiceLogsCommand } from './services/showServiceLogs';
+import { inspectServiceCommand } from './services/inspectService';
+import { removeServiceCommand } from './services/removeService';
+import { refreshDocumentCommand } from './refreshDocument';
 
 interface CommandSpec {
   id: string;
@@ -53,6 +60,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<NetworkItem>('swarmOverlay.network.inspect', net.inspectNetworkCommand),
   spec('swarmOverlay.network.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.networks')),
   spec<SwarmArg>('swarmOverlay.swarm.checkPorts', net.checkPortsCommand),
+  spec<ServiceItem>('swarmOverlay.service.scale', scaleServiceCommand, true),
+  spec<ServiceItem>('swarmOverlay.service.forceUpdate', forceUpdateServiceCommand, true),
+  spec<ServiceItem>('swarmOverlay.service.showLogs', showServiceLogsCommand),
+  spec<ServiceItem>('swarmOverlay.service.inspect', inspectServiceCommand),
+  spec<ServiceItem>('swarmOverlay.service.remove', removeServiceCommand, true),
+  spec<vscode.Uri>('swarmOverlay.document.refresh', refreshDocumentCommand),
   spec<NetworkItem>('swarmOverlay.matrix.run', (ctx, arg) => {
     const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
     MatrixPanel.show(ctx, preset);

@@ -3,6 +3,7 @@
 // every reachable host of the swarm. Children are read when expanded.
 import * as vscode from 'vscode';
 import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
+import { allServices } from '../../core/services/services';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
 import { escapeMarkdown } from './markdown';
@@ -183,15 +184,42 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     if (!this.configured(scope.kind === 'swarm' ? scope.via : scope.host)) return [];
     const names = scope.kind === 'swarm' ? await this.core.swarmHostNames(scope.via) : [scope.host];
     const list: NetworkMember[] = await this.core.api.networkMembers(this.core.docker(), names, item.network.name);
-    if (list.length === 0) return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
-    return list.map(
-      (m) =>
+    const services = this.services(item);
+    if (list.length === 0 && services.length === 0) {
+      return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
+    }
+    return [
+      ...services,
+      ...list.map(
+        (m) =>
+          new InfoItem(
+            `${item.id}/members/${m.host}/${m.container}`,
+            m.container,
+            `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`,
+            'package',
+          ),
+      ),
+    ];
+  }
+
+  /** The services on a swarm network with their VIP there, from the last refresh (no request of its own). */
+  private services(item: NetworkItem): InfoItem[] {
+    const scope = item.scope;
+    if (scope.kind !== 'swarm') return [];
+    const view = this.state.services.get(scope.id)?.services;
+    const services = view ? allServices(view) : [];
+    return services.flatMap((s) => {
+      const on = s.networks.find((n) => n.id === item.network.id);
+      if (!on) return [];
+      return [
         new InfoItem(
-          `${item.id}/members/${m.host}/${m.container}`,
-          m.container,
-          `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`,
-          'package',
+          `${item.id}/members/service/${s.id}`,
+          s.name,
+          `service · ${on.vip ? `VIP ${on.vip}` : 'no VIP (dnsrr)'} · ${s.running}/${s.desired} running`,
+          s.problem ? 'warning' : 'server-process',
+          s.problem ? `${s.name}: ${s.problem}` : `Service ${s.name}: its tasks are listed below as task containers.`,
         ),
-    );
+      ];
+    });
   }
 }

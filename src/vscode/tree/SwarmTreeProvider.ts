@@ -1,5 +1,6 @@
 // The Swarm view: each swarm among the configured hosts (by cluster id, never mixed), its quorum
-// line and warnings, and its nodes; then the reachable hosts that are in no swarm.
+// line and warnings, its nodes and its services (stacks → services → tasks); then the reachable
+// hosts that are in no swarm.
 import * as vscode from 'vscode';
 import type { SwarmNode } from '../../core/model';
 import type { SwarmOverview } from '../../core/swarm/swarmOverview';
@@ -8,6 +9,7 @@ import { StateTreeProvider } from './StateTreeProvider';
 import { escapeMarkdown } from './markdown';
 import { contextTokens } from './contextTokens';
 import type { CoreService } from '../platform/CoreService';
+import { ServiceItem, ServicesGroupItem, StackItem, TaskItem } from './serviceItems';
 
 export class SwarmItem extends vscode.TreeItem {
   constructor(
@@ -125,7 +127,7 @@ class StandaloneGroupItem extends vscode.TreeItem {
   }
 }
 
-type Item = SwarmItem | NodeItem | StandaloneItem | StandaloneGroupItem;
+type Item = SwarmItem | NodeItem | StandaloneItem | StandaloneGroupItem | ServicesGroupItem | StackItem | ServiceItem | TaskItem;
 
 export class SwarmTreeProvider extends StateTreeProvider<Item> {
   constructor(
@@ -141,9 +143,18 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
       if (!s.via) {
         return Object.values(s.hostOfNode).map((name) => new StandaloneItem(name, true));
       }
-      return s.nodes.map((n) => new NodeItem(n, s.via!, s.hostOfNode[n.id], s.clusterId));
+      return [
+        ...s.nodes.map((n) => new NodeItem(n, s.via!, s.hostOfNode[n.id], s.clusterId)),
+        new ServicesGroupItem(
+          this.state.services.get(s.clusterId)?.services,
+          s.via,
+          s.clusterId,
+          this.state.services.get(s.clusterId)?.error,
+        ),
+      ];
     }
     if (item instanceof StandaloneGroupItem) return item.children;
+    if (item instanceof ServicesGroupItem || item instanceof StackItem || item instanceof ServiceItem) return item.children();
     if (item) return [];
     await this.state.ready();
     const { api } = this.core;

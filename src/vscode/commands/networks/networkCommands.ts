@@ -7,6 +7,7 @@ import type { CommandContext } from '../CommandContext';
 import { type SwarmArg, pickNetwork, pickSwarm } from '../pickers';
 import { confirm, input, pickMany, withProgress } from '../../platform/ui';
 import type { NetworkItem } from '../../tree/NetworksTreeProvider';
+import { ReadOnlyDocuments } from '../../platform/ReadOnlyDocuments';
 
 export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: SwarmArg): Promise<void> {
   const { core } = ctx;
@@ -121,33 +122,36 @@ export async function removeNetworkCommand(ctx: CommandContext, arg?: NetworkIte
 
 export async function inspectNetworkCommand(ctx: CommandContext, arg?: NetworkItem): Promise<void> {
   const target = await pickNetwork(ctx.core, ctx.state, arg, 'Inspect which network?');
-  const doc = await ctx.core.api.inspectNetwork(ctx.core.host(target.via), target.name);
-  const text = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(doc, null, 2) });
-  await vscode.window.showTextDocument(text, { preview: true });
+  await ctx.documents.show(ReadOnlyDocuments.uri(target.via, `Network ${target.name}`, 'json'), async () =>
+    JSON.stringify(await ctx.core.api.inspectNetwork(ctx.core.host(target.via), target.name), null, 2),
+  );
 }
 
 export async function checkPortsCommand(ctx: CommandContext, arg?: SwarmArg): Promise<void> {
   const { core } = ctx;
   const { api } = core;
   const via = await pickSwarm(ctx.state, arg, 'Check the firewall of which swarm?');
-  const checks = await withProgress('Checking 2377/tcp and 7946/tcp between the swarm hosts…', async () =>
-    api.checkPorts(core.docker(), await api.swarmHosts(core.docker(), core.host(via))),
+  let checks: Awaited<ReturnType<typeof api.checkPorts>> = [];
+  // Refresh from the document's title bar checks again (without the notification).
+  const read = async () => {
+    checks = await api.checkPorts(core.docker(), await api.swarmHosts(core.docker(), core.host(via)));
+    return [
+      `# Firewall prerequisites of the swarm of ${via}`,
+      '',
+      '| from | to | port | purpose | result |',
+      '|---|---|---|---|---|',
+      ...checks.map(
+        (c) =>
+          `| ${c.from} | ${c.to} (${c.address}) | ${c.port}/${c.protocol} | ${c.purpose} | ${c.ok ? 'ok' : `**blocked**: ${c.reason}`} |`,
+      ),
+      '',
+      api.UDP_NOTE,
+    ].join('\n');
+  };
+  await withProgress('Checking 2377/tcp and 7946/tcp between the swarm hosts…', () =>
+    ctx.documents.show(ReadOnlyDocuments.uri(via, 'Firewall ports', 'md'), read),
   );
   const failed = checks.filter((c) => !c.ok);
-  const lines = [
-    `# Firewall prerequisites of the swarm of ${via}`,
-    '',
-    '| from | to | port | purpose | result |',
-    '|---|---|---|---|---|',
-    ...checks.map(
-      (c) =>
-        `| ${c.from} | ${c.to} (${c.address}) | ${c.port}/${c.protocol} | ${c.purpose} | ${c.ok ? 'ok' : `**blocked**: ${c.reason}`} |`,
-    ),
-    '',
-    api.UDP_NOTE,
-  ];
-  const text = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
-  await vscode.window.showTextDocument(text, { preview: true });
   if (failed.length) {
     const f = failed[0]!;
     void vscode.window.showWarningMessage(

@@ -1,0 +1,24 @@
+// Force Update: every task of the service is replaced (restarted), as `docker service update --force`,
+// then waits until the new tasks run (or says why they do not).
+import * as vscode from 'vscode';
+import type { CommandContext } from '../CommandContext';
+import { pickService } from '../pickers';
+import { withProgress } from '../../platform/ui';
+import type { ServiceItem } from '../../tree/serviceItems';
+
+export async function forceUpdateServiceCommand(ctx: CommandContext, arg?: ServiceItem): Promise<void> {
+  const { api } = ctx.core;
+  const { service, via } = await pickService(ctx.state, arg, 'Restart the tasks of which service?');
+  const host = ctx.core.host(via);
+  const replacing = new Set(service.tasks.map((t) => t.id));
+  // Cancel stops the wait only: the one request that restarts them is sent at once.
+  const problem = await withProgress(
+    `Restarting the tasks of "${service.name}"…`,
+    async (steps) => {
+      await api.forceUpdateService(host, service.id);
+      return api.waitForService(host, service.id, { signal: steps.signal, replacing });
+    },
+    { cancellable: true },
+  );
+  if (problem) void vscode.window.showWarningMessage(`The tasks of "${service.name}" were restarted, but ${problem}`);
+}
