@@ -1,6 +1,6 @@
 // The connectivity matrix webview: pickers, run/cancel, a heatmap (hosts on both axes, colour by
 // status and latency, value in every cell, legend), a detail pane, the verdict and exports.
-import type { MatrixCell } from '../src/shared/matrix';
+import { type MatrixCell, modeText } from '../src/shared/matrix';
 import type { HostToWebview, MatrixViewState, WebviewToHost } from '../src/shared/protocol';
 import { registerToolkit, tags } from './toolkit';
 
@@ -227,6 +227,7 @@ function verdict(): HTMLElement {
     el('h2', { class: r.ok ? 'good' : 'bad' }, r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`),
   );
   if (r.diagnoses.length) v.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
+  v.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via)));
   return v;
 }
 

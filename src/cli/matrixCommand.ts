@@ -1,21 +1,32 @@
-// CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--lease S] [--json]`. Exit 0 when every
+// CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--mode auto|service|containers] [--image IMG] [--temporary] [--lease S] [--json]`. Exit 0 when every
 // pair passes, 1 when any fails, 2 on setup errors (no such network, image missing everywhere…).
 import { ConfigError } from '../core/errors';
 import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_LEASE_S, leaseProblem } from '../core/matrix/lease';
+import { MATRIX_MODES, type MatrixModeChoice, planMatrix } from '../core/matrix/matrixMode';
 import { DEFAULT_PROBE_IMAGE, runMatrix } from '../core/matrix/runMatrix';
-import { swarmHosts } from '../core/swarm/swarmHosts';
+import { modeText } from '../shared/matrix';
 import { type Command, throughManager } from './commandLine';
 import { UsageError, out } from './io';
 import { formatTable } from './table';
 
 const matrix = throughManager({
   name: 'matrix',
-  usage: `  matrix <network> --via <host> [--nodes h1,h2,...] [--image IMG] [--temporary] [--lease S]
-                                          ping every pair of hosts over the network (probe
-                                          containers, always removed; if this process is killed,
-                                          they end S seconds later, default ${DEFAULT_LEASE_S}); exit 1 if any pair fails.`,
-  options: { nodes: { type: 'string' }, image: { type: 'string' }, temporary: { type: 'boolean' }, lease: { type: 'string' } },
+  usage: `  matrix <network> --via <host> [--nodes h1,h2,...] [--mode auto|service|containers] [--image IMG] [--temporary] [--lease S]
+                                          ping every pair of nodes over the network (probes always
+                                          removed; if this process is killed, they end S seconds
+                                          later, default ${DEFAULT_LEASE_S}); exit 1 if any pair fails. --mode:
+                                          containers (one per host, SSH to each), service (one swarm
+                                          service through the --via manager, every node), auto (the
+                                          default: containers when every probed node is a configured
+                                          host, else service).`,
+  options: {
+    nodes: { type: 'string' },
+    mode: { type: 'string' },
+    image: { type: 'string' },
+    temporary: { type: 'boolean' },
+    lease: { type: 'string' },
+  },
   args: ['The network'],
   hostsMeansNodes: true,
   prepare(a, via) {
@@ -29,24 +40,22 @@ const matrix = throughManager({
           .filter(Boolean)
       : undefined;
     if (chosen?.length === 0) throw new UsageError('No host to probe.');
+    const mode = (a.string('mode') ?? 'auto') as MatrixModeChoice;
+    if (!MATRIX_MODES.includes(mode)) throw new UsageError(`--mode must be ${MATRIX_MODES.join(', ')}.`);
     const image = a.string('image') ?? DEFAULT_PROBE_IMAGE;
     const temporaryCopy = a.flag('temporary');
     const leaseS = a.wholeNumber('lease');
     const problem = leaseProblem(leaseS, '--lease');
     if (problem) throw new UsageError(problem);
     return async ({ core, io, json }) => {
-      let names: string[];
-      if (chosen) {
-        names = chosen;
-        for (const n of names) core.hosts.get(n);
-      } else {
-        names = (await swarmHosts(core.hosts, core.hosts.get(via))).map((m) => m.name);
-      }
-      if (names.length === 0) throw new ConfigError('No host to probe.');
+      const plan = await planMatrix(core.hosts, via, mode, chosen);
+      if (plan.mode === 'containers' && plan.hosts.length === 0) throw new ConfigError('No host to probe.');
+      core.logger.info(`matrix: ${plan.mode} mode`);
       const result = await runMatrix(core.hosts, {
         network,
         via,
-        hosts: names,
+        mode: plan.mode,
+        hosts: plan.hosts,
         image,
         temporaryCopy,
         leaseS,
@@ -54,18 +63,18 @@ const matrix = throughManager({
         signal: io.signal,
         onProgress: (m) => core.logger.info(`matrix: ${m}`),
       });
-      if (result.problems.length === result.hosts.length) {
+      if (result.problems.length === result.hosts.length && result.problems.every((p) => p.state !== 'down' && p.state !== 'drained')) {
         throw new ConfigError(`No probe could start: ${result.problems.map((p) => `${p.host}: ${p.reason}`).join(' ')}`);
       }
       const doc = { ...reportDocument(result), timings: result.timings };
       const cell = (from: string, to: string) => {
         const c = result.cells.find((x) => x.from === from && x.to === to);
-        if (!c) return 'n/a';
+        if (!c) return result.problems.find((p) => p.host === from || p.host === to)?.state ?? 'n/a';
         return c.ok ? `ok ${c.byIp.avgMs?.toFixed(2) ?? '?'}ms` : !c.byIp.ok ? 'FAIL' : !c.byName.ok ? 'FAIL name' : 'FAIL large';
       };
       const text = [
         `Connectivity of "${result.network}"${result.testedOn ? ` (checked on its temporary attachable copy ${result.testedOn})` : ''} ` +
-          `(rows ping columns; by name, by IP and ${result.largeSize}-byte packets):`,
+          `(rows ping columns; by name, by IP and ${result.largeSize}-byte packets; ${modeText(result.mode, via)}):`,
         '',
         formatTable(
           ['FROM \\ TO', ...result.hosts],

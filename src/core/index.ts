@@ -26,5 +26,6 @@ export { nameProblem, subnetProblem, gatewayProblem, ipRangeProblem, mtuProblem 
 export { parseCidr } from './networks/cidr';
 export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';
 export { runMatrix, DEFAULT_PROBE_IMAGE } from './matrix/runMatrix';
+export { planMatrix } from './matrix/matrixMode';
 export { toJson as matrixToJson, toCsv as matrixToCsv, toMarkdown as matrixToMarkdown } from './matrix/exportMatrix';
 export { isCancelled } from './errors';

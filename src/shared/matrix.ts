@@ -25,14 +25,32 @@ export interface MatrixCell {
   diagnosis?: string;
 }
 
+/** A node's state when it took no part: set in service mode, where the swarm says why. */
+export type NodeState = 'down' | 'drained' | 'paused' | 'not-started';
+
 /** A host that could not take part, and why (unreachable, image missing, node down…). */
 export interface HostProblem {
   host: string;
+  state?: NodeState;
   reason: string;
+}
+
+/**
+ * How the probes ran: `containers`, one container per host, each placed over its own SSH connection;
+ * `service`, one swarm service with a task per node, through a single manager connection.
+ */
+export type MatrixMode = 'containers' | 'service';
+
+/** How a report's probes ran, in a few words for the CLI and the panel. */
+export function modeText(mode: MatrixMode, via?: string): string {
+  return mode === 'service'
+    ? `mode: service, one swarm service through ${via ?? 'the manager'}`
+    : 'mode: containers, one per host over SSH';
 }
 
 export interface MatrixReport {
   network: string;
+  mode: MatrixMode;
   hosts: string[];
   ok: boolean;
   cells: MatrixCell[];

@@ -165,6 +165,9 @@ describe('arguments', () => {
   test('matrix: an empty host list', async () => {
     await usageError(['matrix', 'net', '--via', 'h1', '--nodes', ' , '], 'No host to probe.', MATRIX);
   });
+  test('matrix: an unknown --mode', async () => {
+    await usageError(['matrix', 'net', '--via', 'h1', '--mode', 'swarm'], '--mode must be auto, service, containers.', MATRIX);
+  });
 });
 
 describe('values, by the core rules, before any host is contacted', () => {

@@ -11,6 +11,7 @@ const ok = parsePing('3 packets transmitted, 3 packets received, 0% packet loss\
 const bad = parsePing("ping: bad address 'x'", 1);
 const report: MatrixReport = {
   network: 'web|net',
+  mode: 'containers',
   hosts: ['h1', 'h2'],
   ok: false,
   cells: [
@@ -26,7 +27,7 @@ const report: MatrixReport = {
 
 test('JSON export keeps the CLI document shape without raw output', () => {
   const doc = JSON.parse(toJson(report));
-  assert.deepEqual(Object.keys(doc), ['network', 'hosts', 'ok', 'cells', 'diagnoses', 'problems']);
+  assert.deepEqual(Object.keys(doc), ['network', 'mode', 'hosts', 'ok', 'cells', 'diagnoses', 'problems']);
   assert.equal(doc.cells[1].byName.error, 'name not resolved');
   assert.equal(doc.cells[1].diagnosis.includes('not by name'), true);
   assert.equal(JSON.stringify(doc).includes('bad address'), false);

@@ -7,7 +7,7 @@ import type { MatrixReport } from '../../src/shared/matrix';
 import type { HostToWebview, NetworkChoice } from '../../src/shared/protocol';
 import { type MatrixSessionDeps, MatrixSession, type RunRequest } from '../../src/vscode/webview/MatrixSession';
 
-const REPORT: MatrixReport = { network: 'net', hosts: ['h1'], ok: true, cells: [], diagnoses: [], problems: [] };
+const REPORT: MatrixReport = { network: 'net', mode: 'containers', hosts: ['h1'], ok: true, cells: [], diagnoses: [], problems: [] };
 const CHOICES: NetworkChoice[] = [
   { via: 'h1', name: 'net', hosts: ['h1', 'h2'], attachable: true },
   { via: 'h1', name: 'sealed', hosts: ['h1', 'h2'], attachable: false },

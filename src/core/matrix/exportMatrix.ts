@@ -23,6 +23,7 @@ export function reportDocument(r: MatrixReport) {
   });
   return {
     network: r.network,
+    mode: r.mode,
     ...(r.testedOn ? { testedOn: r.testedOn } : {}),
     hosts: r.hosts,
     ok: r.ok,

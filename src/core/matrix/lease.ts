@@ -93,3 +93,25 @@ export function networkIsOver(n: ListedNetwork, nowMs: number, liveRuns: Readonl
   const created = Date.parse(n.Created ?? '');
   return Number.isFinite(created) && nowMs - created > (leaseOf(n.Labels) + GRACE_S) * 1000;
 }
+
+/** A labelled probe service as the service list shows it, with the states of its tasks. */
+export interface ListedProbeService {
+  Labels?: Record<string, string>;
+  /** RFC 3339, manager clock. */
+  CreatedAt?: string;
+  /** Each task's current state: new, pending, assigned, accepted, preparing, starting, running, complete, failed, rejected, shutdown… */
+  taskStates: string[];
+}
+
+/**
+ * Whether a sweep removes this probe service (service mode). Its tasks end by themselves when their
+ * lease ends, counted from their start, and a run never waits past its lease: so a service is over
+ * once older than its lease (plus grace) and none of its tasks still runs. Never this run's.
+ */
+export function probeServiceIsOver(s: ListedProbeService, nowMs: number, ownRunId?: string): boolean {
+  const run = s.Labels?.[PROBE_LABEL];
+  if (run === undefined || run === ownRunId) return false;
+  if (s.taskStates.includes('running')) return false;
+  const created = Date.parse(s.CreatedAt ?? '');
+  return Number.isFinite(created) && nowMs - created > (leaseOf(s.Labels) + GRACE_S) * 1000;
+}

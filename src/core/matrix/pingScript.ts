@@ -28,22 +28,37 @@ export function pingLimitS(plan: PingPlan): number {
   return Math.ceil(plan.count * plan.intervalS + plan.timeoutS) + (plan.lookupGraceS ?? 3);
 }
 
+/** The script's first line: T bounds one ping's time where the image has `timeout` (images without it still work, unbounded). */
+export function pingBound(plan: PingPlan): string {
+  return `if command -v timeout >/dev/null 2>&1; then T="timeout ${pingLimitS(plan)}"; else T=""; fi`;
+}
+
+/**
+ * One ping in the background, its output and exit code kept in /tmp/so-ping-<index>. `address`,
+ * `size` (empty or ` -s N`) and `index` are shell words: literals here, variables in the service task.
+ */
+export function pingCommand(plan: PingPlan, address: string, size: string, index: string): string {
+  return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${address} > /tmp/so-ping-${index} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${index}) &`;
+}
+
+/** Prints one ping's kept output framed by its index (what splitPingOutput reads). */
+export function collectCommand(index: string): string {
+  return `echo "__begin ${index}"; cat /tmp/so-ping-${index}; echo "__end ${index}"; rm -f /tmp/so-ping-${index}`;
+}
+
 export function pingScript(targets: PingTarget[], plan: PingPlan): string {
-  // Images without `timeout` still work, only without the bound.
-  const limit = `if command -v timeout >/dev/null 2>&1; then T="timeout ${pingLimitS(plan)}"; else T=""; fi`;
   const parts = targets.map((t, i) => {
     if (!SAFE_TARGET.test(t.address)) throw new Error(`unsafe ping target ${JSON.stringify(t.address)}`);
     if (t.size !== undefined && (!Number.isInteger(t.size) || t.size < 0 || t.size > 65507)) throw new Error('bad ping size');
-    const size = t.size === undefined ? '' : ` -s ${t.size}`;
-    return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${t.address} > /tmp/so-ping-${i} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${i}) &`;
+    return pingCommand(plan, t.address, t.size === undefined ? '' : ` -s ${t.size}`, String(i));
   });
-  const collect = targets.map((_, i) => `echo "__begin ${i}"; cat /tmp/so-ping-${i}; echo "__end ${i}"; rm -f /tmp/so-ping-${i}`);
+  const collect = targets.map((_, i) => collectCommand(String(i)));
   // Two waves, small packets first, then large ones: every ping's raw socket receives a copy of every
   // ICMP packet reaching the probe, and with all of them at once on 6 hosts the sockets' buffers
   // overflowed and single replies were lost (even a probe's ping of itself).
   const small = parts.filter((_, i) => targets[i]!.size === undefined);
   const large = parts.filter((_, i) => targets[i]!.size !== undefined);
-  return [limit, ...small, 'wait', ...large, 'wait', ...collect].join('\n');
+  return [pingBound(plan), ...small, 'wait', ...large, 'wait', ...collect].join('\n');
 }
 
 /** Splits the script's output into per-target text and exit codes, by index. */

@@ -4,7 +4,7 @@
 // hosts and network: each names, labels and pings only its own probes, and sweeps only what belongs to
 // runs that are over (lease.ts).
 import { randomBytes } from 'node:crypto';
-import type { HostProblem, MatrixCell, MatrixReport, PingResult } from '../../shared/matrix';
+import type { HostProblem, MatrixCell, MatrixMode, MatrixReport, PingResult } from '../../shared/matrix';
 import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { Logger } from '../log';
@@ -15,6 +15,7 @@ import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { DEFAULT_LEASE_S, leaseProblem } from './lease';
 import { type Probe, execInProbe, placeProbes, removeProbes, renewLeases, sweepProbes } from './probes';
+import { runServiceMatrix, sweepProbeServices } from './serviceMatrix';
 import { waitOutRecentLeaves, waitUntilKnown } from './settle';
 import { createTemporaryCopy, removeWhenFree, sweepTemporaryNetworks } from './temporaryCopy';
 
@@ -24,7 +25,10 @@ export interface MatrixOptions extends StepOptions {
   network: string;
   /** The host the network is read through (a manager for an overlay). */
   via: string;
+  /** Containers mode: configured host names. Service mode: node hostnames (or ids); empty for every node. */
   hosts: string[];
+  /** How the probes run (default containers; matrixMode.ts chooses for `auto`). */
+  mode?: MatrixMode;
   image: string;
   plan?: PingPlan;
   /** Run id, to name and label the probes; random by default. */
@@ -69,6 +73,7 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
   if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
     throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
   }
+  if (o.mode === 'service') return serviceRun(hosts, o, runId, leaseS, net);
   const sealed = net.Driver === 'overlay' && !net.Attachable;
   if (sealed && !o.temporaryCopy) {
     throw new Refused(
@@ -106,13 +111,57 @@ export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<M
   }
 }
 
+/** The largest ICMP payload that fits the network's MTU (IPv4 and ICMP headers take 28 bytes). */
+function largeSizeOf(net: InspectedNetwork): number {
+  return (Number(net.Options?.['com.docker.network.driver.mtu']) || 1450) - 28;
+}
+
+/** Service mode: one swarm service through the manager; a service needs no attachable network, so no temporary copy. */
+async function serviceRun(
+  hosts: DockerHosts,
+  o: MatrixOptions,
+  runId: string,
+  leaseS: number,
+  net: InspectedNetwork,
+): Promise<MatrixResult> {
+  if (net.Driver !== 'overlay') throw new Refused(`"${net.Name}" is a ${net.Driver} network: service probes need an overlay.`);
+  const via = hosts.get(o.via);
+  checkpoint(o, 'sweep');
+  o.onProgress?.('Removing probe services of earlier runs that are over…');
+  const t = Date.now();
+  await sweepProbeServices(via, o.logger, runId);
+  const sweepMs = Date.now() - t;
+  const largeSize = largeSizeOf(net);
+  const r = await runServiceMatrix(via, {
+    ...o,
+    network: net,
+    nodes: o.hosts,
+    runId,
+    leaseS,
+    plan: o.plan ?? DEFAULT_PLAN,
+    largeSize,
+    convergeTimeoutMs: o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
+  });
+  const ok = r.problems.length === 0 && r.cells.every((c) => c.ok);
+  return {
+    network: net.Name,
+    mode: 'service',
+    hosts: r.hosts,
+    ok,
+    cells: r.cells,
+    diagnoses: r.diagnoses,
+    problems: r.problems,
+    largeSize,
+    timings: { sweepMs, settleMs: 0, convergeMs: 0, ...r.timings },
+  };
+}
+
 async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNetwork): Promise<MatrixResult> {
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
   const via = hosts.get(o.via);
   const net = known ?? (await inspectAllocated(via, o.network, o.signal));
-  const mtu = Number(net.Options?.['com.docker.network.driver.mtu']) || 1450;
-  const largeSize = mtu - 28;
+  const largeSize = largeSizeOf(net);
   const problems: HostProblem[] = [];
   const probes: Probe[] = [];
   const timings = { sweepMs: o.sweepMs, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
@@ -196,7 +245,7 @@ async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNet
       ...overallDiagnoses(o.hosts, cells, problems),
     ];
     const ok = problems.length === 0 && cells.every((c) => c.ok);
-    return { network: net.Name, hosts: o.hosts, ok, cells, diagnoses, problems, largeSize, timings };
+    return { network: net.Name, mode: 'containers', hosts: o.hosts, ok, cells, diagnoses, problems, largeSize, timings };
   } finally {
     clearInterval(renewal);
     t = Date.now();

@@ -85,8 +85,11 @@ export class MatrixPanel {
           // A settings change meanwhile must not take the probes' connections away.
           const release = this.core.hold();
           try {
+            // Auto: containers when every chosen node is a configured host, else one service through the manager.
+            const plan = await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts);
             const { timings: _timings, ...report } = await api.runMatrix(this.core.docker(), {
               ...r,
+              ...plan,
               image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE,
               logger: this.core.logger,
             });
@@ -124,7 +127,9 @@ export class MatrixPanel {
       const { api } = this.core;
       const choices: NetworkChoice[] = [];
       for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
-        const members = Object.values(s.hostOfNode);
+        // Configured hosts first, then the nodes nobody configured SSH for (probed through the manager).
+        const configured = Object.values(s.hostOfNode);
+        const members = [...configured, ...s.nodes.filter((n) => !s.hostOfNode[n.id]).map((n) => n.hostname || n.id)];
         const nets = await api.listNetworks(this.core.host(s.via!));
         // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
         const overlays = nets

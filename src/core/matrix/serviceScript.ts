@@ -1,0 +1,130 @@
+// Service mode's task: what one probe task runs on its node, and how the manager reads the tasks'
+// reports back from the service's logs. A task finds the others through Docker's DNS
+// (`tasks.<service>` lists the address of every task its node has learned of through gossip; the
+// reverse lookup of an address names that task), pings each by name, by IP and with a near-MTU
+// packet with the same commands as container probes (pingScript.ts), prints the framed results, and
+// stays up for the others' pings until its lease ends. Every line a task prints starts with
+// `@<node id> `, so the manager tells the reports apart in the interleaved service logs.
+import { type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
+
+export interface TaskScriptOptions {
+  /** The probe service's name: `tasks.<service>` resolves to its tasks. */
+  service: string;
+  /** The network's name: the reverse lookup answers `<task name>.<network>`. */
+  network: string;
+  /** How many tasks to wait for before pinging. */
+  expected: number;
+  /** Longest wait for the other tasks to appear in this node's DNS (gossip), in seconds. */
+  discoverS: number;
+  /** The task ends this many seconds after it started (its lease). */
+  leaseS: number;
+  largeSize: number;
+  plan: PingPlan;
+}
+
+/** Pause before failed pings are tried once more (as runMatrix's RETRY_DELAY_MS). */
+const RETRY_DELAY_S = 0.2;
+
+export function serviceTaskScript(o: TaskScriptOptions): string {
+  for (const name of [o.service, o.network]) if (!SAFE_NAME.test(name)) throw new Error(`unsafe name ${JSON.stringify(name)}`);
+  for (const n of [o.expected, o.discoverS, o.leaseS, o.largeSize]) if (!Number.isInteger(n) || n < 0) throw new Error('bad number');
+  // p INDEX ADDRESS [SIZE]: one ping in the background, as container probes run it.
+  const p = `p() { ${pingCommand(o.plan, '"$2"', '${3:+ -s $3}', '$1')} }`;
+  return [
+    `end=$(($(date +%s)+${o.leaseS})); until=$(($(date +%s)+${o.discoverS}))`,
+    pingBound(o.plan),
+    p,
+    // Wait until this node's DNS knows every task, or the discovery time is up.
+    'while :; do',
+    `  ips=$(nslookup tasks.${o.service} 2>/dev/null | sed -n 's/^Address:[[:space:]]*\\([0-9.]*\\)$/\\1/p' | sort -u)`,
+    `  [ "$(echo $ips | wc -w)" -ge ${o.expected} ] && break`,
+    '  [ "$(date +%s)" -ge "$until" ] && break',
+    '  sleep 1',
+    'done',
+    '{',
+    'echo "__targets" $ips',
+    'jobs=""; i=0',
+    'for ip in $ips; do',
+    `  n=$(nslookup "$ip" 2>/dev/null | sed -n 's/.*name = //p' | head -n 1); n=\${n%.}; n=\${n%.${o.network}}; [ -n "$n" ] || n=so-unnamed`,
+    '  echo "__name $ip $n"',
+    `  jobs="$jobs $((3*i)):$n: $((3*i+1)):$ip: $((3*i+2)):$ip:${o.largeSize}"; i=$((i+1))`,
+    'done',
+    // Two waves as in pingScript: small packets first, then the large ones.
+    'for j in $jobs; do IFS=: read -r k a s <<EOF',
+    '$j',
+    'EOF',
+    '  [ -z "$s" ] && p "$k" "$a"; done; wait',
+    'for j in $jobs; do IFS=: read -r k a s <<EOF',
+    '$j',
+    'EOF',
+    '  [ -n "$s" ] && p "$k" "$a" "$s"; done; wait',
+    // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
+    'again=""; for j in $jobs; do grep -q "^__rc=0$" /tmp/so-ping-${j%%:*} || again="$again $j"; done',
+    `if [ -n "$again" ]; then sleep ${RETRY_DELAY_S}; for j in $again; do IFS=: read -r k a s <<EOF`,
+    '$j',
+    'EOF',
+    '  p "$k" "$a" "$s"; done; wait; fi',
+    `for j in $jobs; do k=\${j%%:*}; ${collectCommand('$k')}; done`,
+    'echo "__done"',
+    '} 2>&1 | sed "s/^/@$SO_NODE /"',
+    // Stay up for the other tasks' pings until the lease ends (the run removes the service sooner).
+    'while [ "$(date +%s)" -lt "$end" ]; do sleep 1; done',
+  ].join('\n');
+}
+
+/** Splits the service logs' multiplexed stream (8-byte frame headers) into text; a raw text answer is kept as is. */
+export function demuxLogs(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    const kind = buf[at]!;
+    const size = buf.readUInt32BE(at + 4);
+    if (kind > 2 || buf[at + 1] !== 0 || buf[at + 2] !== 0 || buf[at + 3] !== 0 || at + 8 + size > buf.length) {
+      // Not a frame (a TTY stream, or a cut answer): keep the rest as text.
+      if (at === 0) return buf.toString('utf8');
+      break;
+    }
+    parts.push(buf.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** The log lines of each task, by the node id that starts them (`@<node id> `); other lines are dropped. */
+export function linesByNode(text: string): Map<string, string> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const m = /^@([A-Za-z0-9]{1,64}) (.*)$/.exec(line.replace(/\r$/, ''));
+    if (!m) continue;
+    const list = out.get(m[1]!) ?? [];
+    list.push(m[2]!);
+    out.set(m[1]!, list);
+  }
+  return new Map([...out].map(([k, v]) => [k, v.join('\n') + '\n']));
+}
+
+export type TargetKind = 'name' | 'ip' | 'large';
+const KINDS: TargetKind[] = ['name', 'ip', 'large'];
+
+export interface TaskReport {
+  /** The addresses of the tasks this task found in its DNS, in its order. */
+  targets: string[];
+  /** Per target address and kind, the ping's raw output and exit code. */
+  results: Map<string, { raw: string; exitCode?: number }>;
+  /** Whether the task printed its whole report. */
+  done: boolean;
+}
+
+/** One task's report, from its lines; undefined until it has printed its list of targets. */
+export function parseTaskReport(text: string): TaskReport | undefined {
+  const head = /^__targets((?: [0-9.]{7,15})*) *$/m.exec(text);
+  if (!head) return undefined;
+  const targets = head[1]!.trim().split(' ').filter(Boolean);
+  const done = /^__done$/m.test(text);
+  const split = splitPingOutput(text, targets.length * 3);
+  const results = new Map<string, { raw: string; exitCode?: number }>();
+  targets.forEach((ip, i) => KINDS.forEach((kind, k) => results.set(`${ip}/${kind}`, split[3 * i + k]!)));
+  return { targets, results, done };
+}
