@@ -110,7 +110,7 @@ const matrix = throughManager({
           },
         });
         if (!json) io.stderr(`swarm-overlay: the watch ended after ${end.rounds} round(s) (${end.why}); its probes were removed.\n`);
-        return end.last?.ok ? 0 : 1;
+        return end.last.ok ? 0 : 1;
       }
       const result = await runMatrix(core.hosts, options);
       noProbeStarted(result.hosts, result.problems);

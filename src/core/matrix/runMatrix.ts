@@ -127,7 +127,9 @@ export interface PlacedMatrix {
  */
 export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<PlacedMatrix> {
   if (o.mode === 'service')
-    throw new Refused('Service-mode probes cannot stay in place between rounds: watch the matrix in containers mode.');
+    throw new Refused(
+      'A watch keeps container probes in place, which needs SSH to every probed node: choose configured hosts only, or run the matrix once.',
+    );
   const { runId, leaseS, net: inspected } = await inspectForRun(hosts, o);
   const via = hosts.get(o.via);
   const log = o.logger;

@@ -73,8 +73,8 @@ export interface WatchOptions extends MatrixOptions {
 }
 
 export interface WatchEnd {
-  /** The last complete round; undefined when it stopped before the first one. */
-  last?: MatrixRound;
+  /** The last complete round (a stop before the first one is a cancel: it throws). */
+  last: MatrixRound;
   rounds: number;
   why: 'stopped' | 'duration' | 'rounds';
 }
