@@ -7,6 +7,7 @@ import { passingPairs, watchStatusText } from '../../shared/matrixHistory';
 
 export class WatchStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('swarmOverlay.matrixWatch', vscode.StatusBarAlignment.Left, 50);
+  private disposed = false;
 
   constructor() {
     this.item.name = 'Swarm Overlay: Matrix Watch';
@@ -15,6 +16,8 @@ export class WatchStatusItem implements vscode.Disposable {
 
   /** The last round, or undefined once the watch is over. */
   show(round: MatrixRound | undefined): void {
+    // The panel was closed: its watch ends after the item is gone.
+    if (this.disposed) return;
     if (!round) {
       this.item.hide();
       return;
@@ -28,6 +31,7 @@ export class WatchStatusItem implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.item.dispose();
   }
 }
