@@ -1,6 +1,7 @@
 // npm run bench, matrix part: a full connectivity matrix (place probes, measure, clean up) on 3 lab
 // hosts against the same checks scripted the seed's way with the docker CLI over SSH, one after
-// the other; then the full run from 2 to 6 hosts; and the measuring phase against the ping budget.
+// the other; then the full run from 2 to 6 hosts; the measuring phase against the ping budget; and watch
+// mode side by side with those full runs: a round on probes already placed, at 3 and 6 hosts.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { DEFAULT_PLAN, runMatrix } from '../src/core/matrix/runMatrix';
 import type { HostConfig } from '../src/core/model';
 import { createOverlay } from '../src/core/networks/overlayNetworks';
 import { REJOIN_GAP_S } from '../src/core/matrix/settle';
+import { openWatch } from '../src/core/matrix/watchMatrix';
 import { initSwarm, joinSwarm } from '../src/core/swarm/swarmActions';
 
 const STATE = process.env.LAB_STATE ?? path.join(__dirname, '..', 'test', 'lab', '.state');
@@ -126,6 +128,28 @@ async function main(): Promise<void> {
       scaling.push([n, mid.ms, mid.measureMs]);
       phases.push(`${n} hosts: ${runs.map((r) => `${r.ms.toFixed(0)} (${r.phases})`).join(' | ')}`);
     }
+    // Watch mode, in the same run: probes placed once, then rounds on them (only the measuring phase).
+    const ROUNDS = 5;
+    const watchRows: Array<[number, number, number, number]> = [];
+    for (const n of [3, 6]) {
+      await settle();
+      const t = performance.now();
+      const watch = await openWatch(core.hosts, { network: NET, via: 'h1', hosts: names.slice(0, n), image: IMAGE, logger: nullLogger });
+      const placingMs = performance.now() - t;
+      const rounds: number[] = [];
+      try {
+        for (let i = 0; i < ROUNDS; i++) {
+          const r0 = performance.now();
+          const r = await watch.round();
+          if (!r.ok) throw new Error(`watch round ${r.round} on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+          rounds.push(performance.now() - r0);
+        }
+      } finally {
+        await watch.stop();
+      }
+      rounds.sort((a, b) => a - b);
+      watchRows.push([n, scaling.find((x) => x[0] === n)![1], placingMs, rounds[Math.floor(ROUNDS / 2)]!]);
+    }
     const budgetMs = (DEFAULT_PLAN.count - 1) * DEFAULT_PLAN.intervalS * 1000 + DEFAULT_PLAN.timeoutS * 1000;
     const t3 = scaling.find((s) => s[0] === 3)![1];
     const t6 = scaling.find((s) => s[0] === 6)![1];
@@ -146,6 +170,19 @@ async function main(): Promise<void> {
         `6 hosts ≤ 2× the 3-host time → ${(t6 / t3).toFixed(2)}× ${t6 / t3 <= 2 ? 'PASS' : 'MISS'}; ` +
         `measuring within 1.5× the ping budget (${budgetMs} ms) → worst ${(worstMeasure / budgetMs).toFixed(2)}× ${worstMeasure <= 1.5 * budgetMs ? 'PASS' : 'MISS'}`,
     ];
+    lines.push(
+      '',
+      `Watch mode: a round on probes already placed vs a full run of the same size (same bench run; round: median of ${ROUNDS}):`,
+      '',
+      '| hosts | full run ms | placing ms (watch start) | round ms | round / full run |',
+      '|---:|---:|---:|---:|---:|',
+      ...watchRows.map(
+        ([n, fullMs, placingMs, roundMs]) =>
+          `| ${n} | ${fullMs.toFixed(0)} | ${placingMs.toFixed(0)} | ${roundMs.toFixed(0)} | ${(roundMs / fullMs).toFixed(2)} |`,
+      ),
+      '',
+      `Target: a round ≤ 1/5 of a full run → ${watchRows.map(([n, f, , r]) => `${n} hosts ${(r / f).toFixed(2)} ${r / f <= 0.2 ? 'PASS' : 'MISS'}`).join(', ')}`,
+    );
     lines.push('', 'Every run, total ms (phases, ms; gossip = until every host knew every probe):', ...phases.map((p) => `- ${p}`));
     if (notes.length) lines.push('', ...notes);
     process.stdout.write(lines.join('\n') + '\n');

@@ -1,6 +1,8 @@
 // The connectivity matrix webview: pickers, run/cancel, a heatmap (hosts on both axes, colour by
-// status and latency, value in every cell, legend), a detail pane, the verdict and exports.
+// status and latency, value in every cell, legend), a detail pane, the verdict and exports. Watch:
+// the cells take each round's values and show their recent RTTs; the detail pane shows the last rounds.
 import { type MatrixCell, modeText } from '../src/shared/matrix';
+import { lossCount, pairKey, sparkline } from '../src/shared/matrixHistory';
 import type { HostToWebview, MatrixViewState, WebviewToHost } from '../src/shared/protocol';
 import { registerToolkit, tags } from './toolkit';
 
@@ -96,10 +98,21 @@ function toolbar(): HTMLElement {
     render();
     post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts });
   });
+  const watch = el(tags.button, { id: 'watch', appearance: 'secondary' }, 'Watch');
+  if (state.running || requested || !state.selected) watch.setAttribute('disabled', '');
+  watch.addEventListener('click', () => {
+    if (requested || state.running || !state.selected || state.selected.hosts.length === 0) return;
+    requested = true;
+    render();
+    post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts, watch: true });
+  });
   const cancel = el(tags.button, { id: 'cancel', appearance: 'secondary' }, 'Cancel');
-  if (!state.running) cancel.setAttribute('disabled', '');
+  if (!state.running || state.watching) cancel.setAttribute('disabled', '');
   cancel.addEventListener('click', () => post({ type: 'cancel' }));
-  bar.append(run, cancel);
+  const stop = el(tags.button, { id: 'stop', appearance: 'secondary' }, 'Stop');
+  if (!state.running || !state.watching) stop.setAttribute('disabled', '');
+  stop.addEventListener('click', () => post({ type: 'stop' }));
+  bar.append(run, watch, cancel, stop);
   for (const f of ['json', 'csv', 'markdown'] as const) {
     const b = el(tags.button, { appearance: 'secondary', 'data-export': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`);
     if (!state.report) b.setAttribute('disabled', '');
@@ -111,7 +124,8 @@ function toolbar(): HTMLElement {
 
 function status(): HTMLElement {
   const s = el('section', { class: 'status', role: 'status' });
-  if (state.running) s.append(el(tags.progress, { 'aria-label': 'Running' }), ' ', state.progress ?? 'Running…');
+  if (state.running)
+    s.append(el(tags.progress, { 'aria-label': state.watching ? 'Watching' : 'Running' }), ' ', state.progress ?? 'Running…');
   if (state.error) s.append(el('p', { class: 'error' }, state.error));
   return s;
 }
@@ -139,6 +153,8 @@ function heatmap(): HTMLElement {
         },
         cellText(cell),
       );
+      const samples = state.history?.[pairKey(from, to)];
+      if (samples && samples.length > 1) btn.append(el('span', { class: 'spark', 'aria-hidden': 'true' }, sparkline(samples)));
       btn.addEventListener('click', () => {
         selectedCell = { from, to };
         render();
@@ -209,6 +225,26 @@ function details(): HTMLElement {
     ),
   );
   if (c.diagnosis) box.append(el('p', { class: 'diagnosis' }, c.diagnosis));
+  const samples = state.history?.[pairKey(c.from, c.to)];
+  if (samples?.length) {
+    const { failed, lossy } = lossCount(samples);
+    box.append(
+      el(
+        'section',
+        { class: 'history', 'aria-label': 'Recent rounds' },
+        el('h3', {}, `Last ${samples.length} round(s)`),
+        el('p', { class: 'spark' }, sparkline(samples)),
+        el('p', {}, `Failed in ${failed} of ${samples.length}; packets lost in ${lossy}.`),
+        el(
+          'p',
+          { class: 'rtts' },
+          samples
+            .map((x) => `#${x.round} ${x.rttMs === undefined ? '✕' : `${x.rttMs} ms`}${x.lossPercent ? ` (${x.lossPercent}% lost)` : ''}`)
+            .join(' · '),
+        ),
+      ),
+    );
+  }
   const raw = el(
     'details',
     {},
@@ -223,8 +259,13 @@ function verdict(): HTMLElement {
   const v = el('section', { class: 'verdict', 'aria-label': 'Verdict' });
   const r = state.report;
   if (!r) return v;
+  const round = state.round ? `Round ${state.round.round} (${new Date(state.round.endedAt).toLocaleTimeString()}): ` : '';
   v.append(
-    el('h2', { class: r.ok ? 'good' : 'bad' }, r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`),
+    el(
+      'h2',
+      { class: r.ok ? 'good' : 'bad' },
+      `${round}${r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`}`,
+    ),
   );
   if (r.diagnoses.length) v.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
   v.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via)));
@@ -244,11 +285,21 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'matrix/cell':
       state.cells = [...state.cells.filter((c) => !(c.from === m.cell.from && c.to === m.cell.to)), m.cell];
       break;
+    case 'matrix/round':
+      state = {
+        ...state,
+        cells: m.round.cells,
+        report: m.round,
+        history: m.history,
+        round: { round: m.round.round, endedAt: m.round.endedAt, measureMs: m.round.measureMs },
+        progress: `Watching: round ${m.round.round} measured in ${m.round.measureMs} ms; Stop ends the watch and removes the probes.`,
+      };
+      break;
     case 'matrix/done':
-      state = { ...state, running: false, progress: undefined, report: m.report, cells: m.report.cells };
+      state = { ...state, running: false, watching: false, progress: undefined, report: m.report, cells: m.report.cells };
       break;
     case 'matrix/error':
-      state = { ...state, running: false, progress: undefined, error: m.message };
+      state = { ...state, running: false, watching: false, progress: undefined, error: m.message };
       break;
   }
   render();

@@ -37,5 +37,6 @@ export { parseCidr } from './networks/cidr';
 export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';
 export { runMatrix, DEFAULT_PROBE_IMAGE } from './matrix/runMatrix';
 export { planMatrix } from './matrix/matrixMode';
+export { watchMatrix } from './matrix/watchMatrix';
 export { toJson as matrixToJson, toCsv as matrixToCsv, toMarkdown as matrixToMarkdown } from './matrix/exportMatrix';
 export { isCancelled } from './errors';

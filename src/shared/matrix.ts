@@ -60,3 +60,13 @@ export interface MatrixReport {
   /** The temporary attachable copy the pings ran on, when the network is not attachable. */
   testedOn?: string;
 }
+
+/** One round of a watch: the same document as a run, numbered and timed. */
+export interface MatrixRound extends MatrixReport {
+  /** 1 for the first round on the placed probes. */
+  round: number;
+  /** ISO 8601 times the round's measuring began and ended. */
+  startedAt: string;
+  endedAt: string;
+  measureMs: number;
+}

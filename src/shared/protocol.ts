@@ -1,6 +1,7 @@
 // Messages between the extension and the matrix webview, typed once for both sides.
 // No `vscode`, no DOM: plain data only.
-import type { MatrixCell, MatrixReport } from './matrix';
+import type { MatrixCell, MatrixReport, MatrixRound } from './matrix';
+import type { MatrixHistory } from './matrixHistory';
 import { isDockerName } from './names';
 
 export interface NetworkChoice {
@@ -21,6 +22,12 @@ export interface MatrixViewState {
   cells: MatrixCell[];
   report?: MatrixReport;
   error?: string;
+  /** A watch is going (running stays true from Watch until it has stopped). */
+  watching?: boolean;
+  /** The watch's last round, when one was measured. */
+  round?: { round: number; endedAt: string; measureMs: number };
+  /** The watch's recent rounds per pair. */
+  history?: MatrixHistory;
 }
 
 export type HostToWebview =
@@ -28,14 +35,16 @@ export type HostToWebview =
   | { type: 'matrix/progress'; message: string }
   | { type: 'matrix/cell'; cell: MatrixCell }
   | { type: 'matrix/done'; report: MatrixReport }
+  | { type: 'matrix/round'; round: MatrixRound; history: MatrixHistory }
   | { type: 'matrix/error'; message: string };
 
 export type ExportFormat = 'json' | 'csv' | 'markdown';
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'run'; via: string; network: string; hosts: string[] }
+  | { type: 'run'; via: string; network: string; hosts: string[]; watch?: boolean }
   | { type: 'cancel' }
+  | { type: 'stop' }
   | { type: 'export'; format: ExportFormat };
 
 /** Checks a message from the webview before the host acts on it; undefined when it is not valid. */
@@ -45,6 +54,7 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
   switch (msg.type) {
     case 'ready':
     case 'cancel':
+    case 'stop':
       return { type: msg.type };
     case 'export':
       return msg.format === 'json' || msg.format === 'csv' || msg.format === 'markdown'
@@ -55,7 +65,8 @@ export function parseWebviewMessage(m: unknown): WebviewToHost | undefined {
       if (!isDockerName(via) || !isDockerName(network)) return undefined;
       // Array.from turns holes into undefined, which every() would otherwise skip.
       if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 64 || !Array.from(hosts).every(isDockerName)) return undefined;
-      return { type: 'run', via, network, hosts: [...new Set(hosts as string[])] };
+      if (msg.watch !== undefined && typeof msg.watch !== 'boolean') return undefined;
+      return { type: 'run', via, network, hosts: [...new Set(hosts as string[])], ...(msg.watch ? { watch: true } : {}) };
     }
     default:
       return undefined;

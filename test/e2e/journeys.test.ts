@@ -559,6 +559,37 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
   );
 
   test(
+    'J9: Watch in the matrix panel: a green round, the status bar item, the history in the detail pane; Stop removes every probe',
+    { timeout: 120_000 },
+    onScreen('j8', async (t) => {
+      const frame = webviewFrame(page);
+      const t0 = Date.now();
+      await frame.locator('#watch').click();
+      const verdict = frame.locator('.verdict h2', { hasText: /^Round 1 / });
+      await verdict.waitFor({ state: 'visible', timeout: 90_000 });
+      timings.watchFirstRoundMs = Date.now() - t0;
+      assert.match((await verdict.textContent())?.trim() ?? '', new RegExp(`^Round 1 \\(.*\\): All 9 pairs pass on ${NET}\\.$`));
+      const item = page.locator('.part.statusbar', { hasText: `${NET}: 9/9` });
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      // A second round, so the pair's history has two samples.
+      await frame.locator('.verdict h2', { hasText: /^Round 2 / }).waitFor({ state: 'visible', timeout: 30_000 });
+      await frame.locator('button.cell[data-row="0"][data-col="1"]').click();
+      const history = frame.locator('.details .history');
+      await history.waitFor({ timeout: 10_000 });
+      const text = (await history.textContent()) ?? '';
+      t.diagnostic(`history: ${text}`);
+      assert.match(text, /Last ([2-9]|\d{2,}) round\(s\)/);
+      assert.match(text, /Failed in 0 of \d+; packets lost in 0\./);
+      await shot(page, 'j8-matrix-watch', t);
+      await frame.locator('#stop').click();
+      await frame.locator('#watch:not([disabled])').waitFor({ timeout: 30_000 });
+      await page.locator('.part.statusbar', { hasText: `${NET}: 9/9` }).waitFor({ state: 'hidden', timeout: 10_000 });
+      for (const h of HOSTS)
+        assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
+    }),
+  );
+
+  test(
     'the extension host: memory before and after 3 more matrix runs and 10 refreshes',
     { timeout: 300_000 },
     onScreen('memory', async (t) => {

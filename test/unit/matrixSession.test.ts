@@ -3,7 +3,7 @@
 // failed export says so.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { MatrixReport } from '../../src/shared/matrix';
+import type { MatrixReport, MatrixRound } from '../../src/shared/matrix';
 import type { HostToWebview, NetworkChoice } from '../../src/shared/protocol';
 import { type MatrixSessionDeps, MatrixSession, type RunRequest } from '../../src/vscode/webview/MatrixSession';
 
@@ -25,6 +25,7 @@ function fake(over: Partial<MatrixSessionDeps> = {}) {
   const posts: HostToWebview[] = [];
   const runs: RunRequest[] = [];
   const shown: Array<['info' | 'error', string]> = [];
+  const statuses: Array<number | undefined> = [];
   let confirms = 0;
   const answer = deferred<boolean>();
   const runDone = deferred<MatrixReport>();
@@ -42,6 +43,7 @@ function fake(over: Partial<MatrixSessionDeps> = {}) {
       r.signal.addEventListener('abort', () => runDone.resolve(Promise.reject(new Cancelled()) as never));
       return runDone.promise;
     },
+    watchStatus: (r) => statuses.push(r === undefined ? undefined : r.round),
     saveTarget: () => Promise.resolve('/out/matrix-net.json'),
     render: () => '{}',
     write: () => Promise.resolve(),
@@ -54,7 +56,7 @@ function fake(over: Partial<MatrixSessionDeps> = {}) {
   };
   const session = new MatrixSession(deps);
   session.state.choices = CHOICES;
-  return { session, posts, runs, shown, answer, runDone, confirms: () => confirms };
+  return { session, posts, runs, shown, answer, runDone, statuses, confirms: () => confirms };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -182,5 +184,61 @@ describe('matrix panel session', () => {
     dismissed.session.state.report = REPORT;
     await dismissed.session.onMessage({ type: 'export', format: 'csv' });
     assert.deepEqual(dismissed.shown, []);
+  });
+  test('Watch: each round replaces the cells, adds to the history and updates the status item; Stop ends it with the last round, the item goes', async () => {
+    const f = fake();
+    const cell = (from: string, to: string, ok: boolean, avgMs: number) => ({
+      from,
+      to,
+      ok,
+      byName: { ok, sent: 3, received: ok ? 3 : 0, lossPercent: ok ? 0 : 100, raw: '' },
+      byIp: { ok, sent: 3, received: ok ? 3 : 0, lossPercent: ok ? 0 : 100, avgMs: ok ? avgMs : undefined, raw: '' },
+    });
+    const round = (n: number, ok: boolean): MatrixRound => ({
+      ...REPORT,
+      hosts: ['h1', 'h2'],
+      ok,
+      cells: [cell('h1', 'h1', true, 0.05), cell('h1', 'h2', ok, 0.3 * n), cell('h2', 'h1', ok, 0.3), cell('h2', 'h2', true, 0.05)],
+      round: n,
+      startedAt: '2026-12-02T20:00:00.000Z',
+      endedAt: '2026-12-02T20:00:01.000Z',
+      measureMs: 900,
+    });
+    const going = f.session.onMessage({ ...run(), watch: true });
+    await tick();
+    assert.equal(f.runs.length, 1);
+    assert.ok(f.runs[0]!.onRound, 'a watch asks for rounds');
+    assert.equal(f.session.state.watching, true);
+    f.runs[0]!.onRound(round(1, true));
+    f.runs[0]!.onRound(round(2, false));
+    assert.deepEqual(f.statuses, [1, 2]);
+    assert.equal(f.session.state.round?.round, 2);
+    assert.equal(f.session.state.cells.find((c) => c.from === 'h1' && c.to === 'h2')?.ok, false);
+    assert.deepEqual(
+      f.session.state.history?.['h1→h2']?.map((x) => [x.round, x.ok]),
+      [
+        [1, true],
+        [2, false],
+      ],
+    );
+    assert.deepEqual(
+      f.posts.filter((m) => m.type === 'matrix/round').map((m) => (m.type === 'matrix/round' ? m.round.round : 0)),
+      [1, 2],
+    );
+    await f.session.onMessage({ type: 'stop' });
+    assert.equal(f.runs[0]!.signal.aborted, true);
+    f.runDone.resolve(round(2, false));
+    await going;
+    assert.equal(f.statuses.at(-1), undefined, 'the status item goes when the watch ends');
+    assert.equal(f.session.state.watching, false);
+    assert.equal(f.session.state.running, false);
+  });
+
+  test('a plain Run asks for no rounds and never shows the status item', async () => {
+    const f = fake();
+    f.runDone.resolve(REPORT);
+    await f.session.onMessage(run());
+    assert.equal(f.runs[0]!.onRound, undefined);
+    assert.deepEqual(f.statuses, []);
   });
 });

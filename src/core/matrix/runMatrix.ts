@@ -60,54 +60,173 @@ export const DEFAULT_PLAN: PingPlan = { count: 3, timeoutS: 2, intervalS: 0.2 };
 
 const CONVERGE_TIMEOUT_MS = 20_000;
 
-type RunOptions = MatrixOptions & { runId: string; leaseS: number; sweepMs: number };
-
 export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
+  if (o.mode === 'service') {
+    const { runId, leaseS, net } = await inspectForRun(hosts, o);
+    return serviceRun(hosts, o, runId, leaseS, net);
+  }
+  const placed = await placeMatrix(hosts, o);
+  let round: MeasuredRound;
+  try {
+    round = await placed.measure();
+  } finally {
+    const t = Date.now();
+    await placed.remove();
+    placed.timings.cleanupMs = Date.now() - t;
+  }
+  const { cells, diagnoses, ok, measureMs } = round;
+  return { ...placed.report(cells, diagnoses, ok), timings: { ...placed.timings, measureMs } };
+}
+
+async function inspectForRun(hosts: DockerHosts, o: MatrixOptions): Promise<{ runId: string; leaseS: number; net: InspectedNetwork }> {
   const problem = leaseProblem(o.leaseS);
   if (problem) throw new Refused(problem);
   const leaseS = o.leaseS ?? DEFAULT_LEASE_S;
   const runId = o.runId ?? randomBytes(4).toString('hex');
-  const via = hosts.get(o.via);
   checkpoint(o, 'inspect');
-  const net = await inspectAllocated(via, o.network, o.signal);
+  const net = await inspectAllocated(hosts.get(o.via), o.network, o.signal);
   if (net.Driver !== 'overlay' && !(net.Driver === 'bridge' && o.hosts.length === 1)) {
     throw new Refused(`"${net.Name}" is a ${net.Driver} network: the matrix needs an attachable overlay (or a bridge, for a single host).`);
   }
-  if (o.mode === 'service') return serviceRun(hosts, o, runId, leaseS, net);
-  const sealed = net.Driver === 'overlay' && !net.Attachable;
+  return { runId, leaseS, net };
+}
+
+/** One measuring pass over placed probes: cells, diagnoses and how long it took. */
+export interface MeasuredRound {
+  cells: MatrixCell[];
+  diagnoses: string[];
+  ok: boolean;
+  measureMs: number;
+}
+
+/**
+ * Container probes placed on the network and kept there: `measure()` as often as wanted (only the
+ * pings, the retry and the diagnosis), then `remove()` once, whatever happened. Leases are renewed
+ * until then. A one-shot run is one `measure()`; a watch is many (watchMatrix.ts).
+ */
+export interface PlacedMatrix {
+  runId: string;
+  network: string;
+  testedOn?: string;
+  hosts: string[];
+  largeSize: number;
+  problems: HostProblem[];
+  probes: readonly Probe[];
+  timings: Omit<MatrixResult['timings'], 'measureMs'>;
+  measure(): Promise<MeasuredRound>;
+  /** The report of one measured round, shaped as a run's. */
+  report(cells: MatrixCell[], diagnoses: string[], ok: boolean): MatrixReport & { largeSize: number };
+  /** Removes the probes (and a temporary copy); idempotent, never throws, ignores any cancel. */
+  remove(): Promise<void>;
+}
+
+/**
+ * The placing phases of a container-mode run: inspect, sweep, a temporary copy when the overlay is not
+ * attachable, settle, place, converge. On a cancel or an error while placing, what was placed is
+ * removed before it throws.
+ */
+export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<PlacedMatrix> {
+  if (o.mode === 'service')
+    throw new Refused(
+      'A watch keeps container probes in place, which needs SSH to every probed node: choose configured hosts only, or run the matrix once.',
+    );
+  const { runId, leaseS, net: inspected } = await inspectForRun(hosts, o);
+  const via = hosts.get(o.via);
+  const log = o.logger;
+  const sealed = inspected.Driver === 'overlay' && !inspected.Attachable;
   if (sealed && !o.temporaryCopy) {
     throw new Refused(
-      `The overlay "${net.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
+      `The overlay "${inspected.Name}" is not attachable, so test containers cannot join it: check a temporary attachable copy with the same ` +
         'options instead (CLI --temporary; in VS Code, confirm the offer), or create an attachable overlay.',
     );
   }
   checkpoint(o, 'sweep');
   o.onProgress?.('Removing probes of earlier runs that are over…');
-  const t = Date.now();
+  let t = Date.now();
   const { liveRuns } = await sweepProbes(
     hosts,
     hosts.list().map((h) => h.name),
-    o.logger,
+    log,
     runId,
   );
-  if (sealed) await sweepTemporaryNetworks(via, o.logger, liveRuns, runId, o.signal);
-  const run: RunOptions = { ...o, runId, leaseS, sweepMs: Date.now() - t };
-  if (!sealed) return measureOn(hosts, run, net);
-  const copy = `so-check-${runId}`;
-  o.onProgress?.(`"${net.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
-  checkpoint(o, 'temporary');
-  await createTemporaryCopy(via, net, copy, runId, leaseS);
+  if (sealed) await sweepTemporaryNetworks(via, log, liveRuns, runId, o.signal);
+  const timings = { sweepMs: Date.now() - t, settleMs: 0, placeMs: 0, convergeMs: 0, cleanupMs: 0 };
+  const probes: Probe[] = [];
+  const problems: HostProblem[] = [];
+  const copy = sealed ? `so-check-${runId}` : undefined;
+  // Renewed three times per lease while the probes live; a probe not renewed ends by itself (lease.ts).
+  const renewal = setInterval(() => void renewLeases(hosts, probes, log), (leaseS * 1000) / 3);
+  renewal.unref();
+  let removed: Promise<void> | undefined;
+  const remove = () =>
+    (removed ??= (async () => {
+      clearInterval(renewal);
+      await removeProbes(hosts, probes, log);
+      // No signal: after a cancel the copy must still go.
+      if (copy && !(await removeWhenFree(via, copy)))
+        log.warn(`matrix: could not remove ${copy} yet; a later run removes it once its lease is over`);
+    })());
   try {
-    checkpoint(o, 'temporary-created');
-    const r = await measureOn(hosts, { ...run, network: copy });
-    const note =
-      `"${net.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
-      'across the same hosts, removed afterwards.';
-    return { ...r, network: net.Name, testedOn: copy, diagnoses: [note, ...r.diagnoses] };
-  } finally {
-    // No signal: after a cancel the copy must still go.
-    if (!(await removeWhenFree(via, copy)))
-      o.logger.warn(`matrix: could not remove ${copy} yet; a later run removes it once its lease is over`);
+    let net = inspected;
+    if (copy) {
+      o.onProgress?.(`"${inspected.Name}" is not attachable: creating the temporary attachable overlay ${copy} with the same options…`);
+      checkpoint(o, 'temporary');
+      await createTemporaryCopy(via, inspected, copy, runId, leaseS);
+      checkpoint(o, 'temporary-created');
+      net = await inspectAllocated(via, copy, o.signal);
+    }
+    checkpoint(o, 'settle');
+    if (net.Driver === 'overlay') timings.settleMs = await waitOutRecentLeaves(hosts, o.hosts, net.Id, o.onProgress, o.signal);
+    t = Date.now();
+    checkpoint(o, 'place');
+    o.onProgress?.(`Starting ${o.hosts.length} probe(s)…`);
+    await placeProbes(hosts, o.hosts, net.Name, { ...o, runId, leaseS }, probes, problems);
+    timings.placeMs = Date.now() - t;
+    checkpoint(o, 'converge');
+    t = Date.now();
+    const live = probes.filter((p) => p.ip);
+    let unseen: Unseen = new Map();
+    if (net.Driver === 'overlay' && live.length > 1) {
+      o.onProgress?.('Waiting until every host knows every probe…');
+      unseen = await waitUntilKnown(hosts, net.Name, live, o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS, o.signal);
+      timings.convergeMs = Date.now() - t;
+      for (const [host, missing] of unseen) {
+        log.warn(`matrix: after ${timings.convergeMs} ms ${host} still did not know the probe(s) of ${missing.join(', ')}`);
+      }
+    }
+    const largeSize = largeSizeOf(net);
+    const note = copy
+      ? `"${inspected.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
+        'across the same hosts, removed afterwards.'
+      : undefined;
+    let measured = 0;
+    return {
+      runId,
+      network: inspected.Name,
+      testedOn: copy,
+      hosts: o.hosts,
+      largeSize,
+      problems,
+      probes,
+      timings,
+      // Gossip that had not converged explains failures of the first round only; later ones stand on their own.
+      measure: () => measureRound(hosts, o, live, problems, largeSize, measured++ === 0 ? unseen : new Map(), timings.convergeMs),
+      report: (cells, diagnoses, ok) => ({
+        network: inspected.Name,
+        mode: 'containers',
+        ...(copy ? { testedOn: copy } : {}),
+        hosts: o.hosts,
+        ok,
+        cells,
+        diagnoses: note ? [note, ...diagnoses] : diagnoses,
+        problems,
+        largeSize,
+      }),
+      remove,
+    };
+  } catch (err) {
+    await remove();
+    throw err;
   }
 }
 
@@ -156,100 +275,73 @@ async function serviceRun(
   };
 }
 
-async function measureOn(hosts: DockerHosts, o: RunOptions, known?: InspectedNetwork): Promise<MatrixResult> {
+/** The measuring phase: every live probe pings every other (one exec per source), a retry of what failed, the diagnosis. */
+async function measureRound(
+  hosts: DockerHosts,
+  o: MatrixOptions,
+  live: Probe[],
+  problems: HostProblem[],
+  largeSize: number,
+  unseen: Unseen,
+  convergeMs: number,
+): Promise<MeasuredRound> {
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
-  const via = hosts.get(o.via);
-  const net = known ?? (await inspectAllocated(via, o.network, o.signal));
-  const largeSize = largeSizeOf(net);
-  const problems: HostProblem[] = [];
-  const probes: Probe[] = [];
-  const timings = { sweepMs: o.sweepMs, settleMs: 0, placeMs: 0, convergeMs: 0, measureMs: 0, cleanupMs: 0 };
-  let t: number;
-  // Renewed three times per lease while the run lives; a probe not renewed ends by itself (lease.ts).
-  const renewal = setInterval(() => void renewLeases(hosts, probes, log), (o.leaseS * 1000) / 3);
-  renewal.unref();
-  try {
-    checkpoint(o, 'settle');
-    if (net.Driver === 'overlay') timings.settleMs = await waitOutRecentLeaves(hosts, o.hosts, net.Id, o.onProgress, o.signal);
-    t = Date.now();
-    checkpoint(o, 'place');
-    o.onProgress?.(`Starting ${o.hosts.length} probe(s)…`);
-    await placeProbes(hosts, o.hosts, net.Name, o, probes, problems);
-    timings.placeMs = Date.now() - t;
-    checkpoint(o, 'converge');
-    t = Date.now();
-    const live = probes.filter((p) => p.ip);
-    let unseen: Unseen = new Map();
-    if (net.Driver === 'overlay' && live.length > 1) {
-      o.onProgress?.('Waiting until every host knows every probe…');
-      unseen = await waitUntilKnown(hosts, net.Name, live, o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS, o.signal);
-      timings.convergeMs = Date.now() - t;
-      for (const [host, missing] of unseen) {
-        log.warn(`matrix: after ${timings.convergeMs} ms ${host} still did not know the probe(s) of ${missing.join(', ')}`);
-      }
-      t = Date.now();
+  const t = Date.now();
+  const cells: MatrixCell[] = [];
+  checkpoint(o, 'measure');
+  o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
+  const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
+    let results: Array<{ raw: string; exitCode?: number }>;
+    try {
+      const script = pingScript(targets, plan);
+      const { output } = await hosts.get(src.host).call('run pings in a probe', () => execInProbe(src, script, o.signal));
+      results = splitPingOutput(output, targets.length);
+    } catch (err) {
+      if (err instanceof Cancelled) throw err;
+      const reason = userMessage(err);
+      results = targets.map(() => ({ raw: reason }));
     }
-    const cells: MatrixCell[] = [];
-    checkpoint(o, 'measure');
-    o.onProgress?.(`Measuring ${live.length * live.length} pair(s)…`);
-    const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
-      let results: Array<{ raw: string; exitCode?: number }>;
-      try {
-        const script = pingScript(targets, plan);
-        const { output } = await hosts.get(src.host).call('run pings in a probe', () => execInProbe(src, script, o.signal));
-        results = splitPingOutput(output, targets.length);
-      } catch (err) {
-        if (err instanceof Cancelled) throw err;
-        const reason = userMessage(err);
-        results = targets.map(() => ({ raw: reason }));
+    return new Map(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
+  };
+  await Promise.all(
+    live.map(async (src) => {
+      const targets: PingTarget[] = live.flatMap((dst) => [
+        { key: `${dst.host}/name`, address: dst.name },
+        { key: `${dst.host}/ip`, address: dst.ip },
+        { key: `${dst.host}/large`, address: dst.ip, size: largeSize },
+      ]);
+      const byKey = await measure(src, targets);
+      // Failed targets get one more try before they count as failed (see RETRY_DELAY_MS).
+      const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
+      if (failed.length > 0) {
+        const why = failed.map((f) => {
+          const r = byKey.get(f.key)!;
+          return `${f.key}: ${r.error} [${r.raw.replace(/\s+/g, ' ').slice(0, 400)}]`;
+        });
+        log.debug(`matrix: from ${src.host}, ${failed.length} target(s) failed the first try (${why.join('; ')}); trying them again`);
+        checkpoint(o, `retry:${src.host}`);
+        await abortableDelay(RETRY_DELAY_MS, o.signal);
+        for (const [k, v] of await measure(src, failed)) byKey.set(k, v);
       }
-      return new Map(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
-    };
-    await Promise.all(
-      live.map(async (src) => {
-        const targets: PingTarget[] = live.flatMap((dst) => [
-          { key: `${dst.host}/name`, address: dst.name },
-          { key: `${dst.host}/ip`, address: dst.ip },
-          { key: `${dst.host}/large`, address: dst.ip, size: largeSize },
-        ]);
-        const byKey = await measure(src, targets);
-        // Failed targets get one more try before they count as failed (see RETRY_DELAY_MS).
-        const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
-        if (failed.length > 0) {
-          const why = failed.map((f) => {
-            const r = byKey.get(f.key)!;
-            return `${f.key}: ${r.error} [${r.raw.replace(/\s+/g, ' ').slice(0, 400)}]`;
-          });
-          log.debug(`matrix: from ${src.host}, ${failed.length} target(s) failed the first try (${why.join('; ')}); trying them again`);
-          checkpoint(o, `retry:${src.host}`);
-          await abortableDelay(RETRY_DELAY_MS, o.signal);
-          for (const [k, v] of await measure(src, failed)) byKey.set(k, v);
-        }
-        for (const dst of live) {
-          const at = (kind: 'name' | 'ip' | 'large') => byKey.get(`${dst.host}/${kind}`);
-          const pings = { byName: at('name')!, byIp: at('ip')!, large: at('large') };
-          const measured = finishCell({ from: src.host, to: dst.host, ...pings }, largeSize);
-          const cell = withUnseen(measured, unseen, Math.round(timings.convergeMs / 1000));
-          cells.push(cell);
-          o.onCell?.(cell);
-        }
-      }),
-    );
-    timings.measureMs = Date.now() - t;
-    const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
-    cells.sort((a, b) => order(a) - order(b));
-    const failing = cells.some((c) => !c.ok);
-    const diagnoses = [
-      ...(failing ? unseenDiagnoses(unseen, Math.round(timings.convergeMs / 1000)) : []),
-      ...overallDiagnoses(o.hosts, cells, problems),
-    ];
-    const ok = problems.length === 0 && cells.every((c) => c.ok);
-    return { network: net.Name, mode: 'containers', hosts: o.hosts, ok, cells, diagnoses, problems, largeSize, timings };
-  } finally {
-    clearInterval(renewal);
-    t = Date.now();
-    await removeProbes(hosts, probes, log);
-    timings.cleanupMs = Date.now() - t;
-  }
+      for (const dst of live) {
+        const at = (kind: 'name' | 'ip' | 'large') => byKey.get(`${dst.host}/${kind}`);
+        const pings = { byName: at('name')!, byIp: at('ip')!, large: at('large') };
+        const measured = finishCell({ from: src.host, to: dst.host, ...pings }, largeSize);
+        const cell = withUnseen(measured, unseen, Math.round(convergeMs / 1000));
+        cells.push(cell);
+        o.onCell?.(cell);
+      }
+    }),
+  );
+  const measureMs = Date.now() - t;
+  const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
+  cells.sort((a, b) => order(a) - order(b));
+  const failing = cells.some((c) => !c.ok);
+  const diagnoses = [
+    ...(failing ? unseenDiagnoses(unseen, Math.round(convergeMs / 1000)) : []),
+    ...overallDiagnoses(o.hosts, cells, problems),
+  ];
+  const ok = problems.length === 0 && cells.every((c) => c.ok);
+  return { cells, diagnoses, ok, measureMs };
 }

@@ -10,6 +10,7 @@ import type { CommandContext } from '../commands/CommandContext';
 import type { CoreService } from '../platform/CoreService';
 import { confirm } from '../platform/ui';
 import { MatrixSession } from './MatrixSession';
+import { WatchStatusItem } from './WatchStatusItem';
 
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
 
@@ -17,6 +18,7 @@ export class MatrixPanel {
   private static current: MatrixPanel | undefined;
   private readonly session: MatrixSession;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly watchStatus = new WatchStatusItem();
 
   private readonly extensionUri: vscode.Uri;
   private readonly core: CoreService;
@@ -42,6 +44,7 @@ export class MatrixPanel {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.session.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
+      this.watchStatus,
     );
   }
 
@@ -87,17 +90,15 @@ export class MatrixPanel {
           try {
             // Auto: containers when every chosen node is a configured host, else one service through the manager.
             const plan = await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts);
-            const { timings: _timings, ...report } = await api.runMatrix(this.core.docker(), {
-              ...r,
-              ...plan,
-              image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE,
-              logger: this.core.logger,
-            });
+            const options = { ...r, ...plan, image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE, logger: this.core.logger };
+            if (r.onRound) return (await api.watchMatrix(this.core.docker(), options)).last;
+            const { timings: _timings, ...report } = await api.runMatrix(this.core.docker(), options);
             return report;
           } finally {
             release();
           }
         },
+        watchStatus: (round) => this.watchStatus.show(round),
         saveTarget: async (format, report) => {
           const ext = format === 'markdown' ? 'md' : format;
           const uri = await vscode.window.showSaveDialog({

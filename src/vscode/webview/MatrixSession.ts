@@ -1,8 +1,10 @@
 // What the matrix panel does with the webview's messages, without `vscode` (so plain Node tests it):
 // one run at a time (a second Run, even while the temporary-copy question is open, is ignored), Cancel
 // and closing the panel stop the run that is going, nothing is posted once the panel is closed, and a
-// failed export says so.
-import type { MatrixCell, MatrixReport } from '../../shared/matrix';
+// failed export says so. Watch: the same, round after round on probes kept in place, each round
+// updating the cells and their history; Stop (or closing) ends it and the probes go.
+import type { MatrixCell, MatrixReport, MatrixRound } from '../../shared/matrix';
+import { addRound } from '../../shared/matrixHistory';
 import {
   type ExportFormat,
   type HostToWebview,
@@ -19,6 +21,8 @@ export interface RunRequest {
   signal: AbortSignal;
   onProgress: (message: string) => void;
   onCell: (cell: MatrixCell) => void;
+  /** Set for a watch: called with each round; the run then resolves with the last round once stopped. */
+  onRound?: (round: MatrixRound) => void;
 }
 
 export interface MatrixSessionDeps {
@@ -27,6 +31,8 @@ export interface MatrixSessionDeps {
   /** The modal question before checking a temporary copy; false when declined. */
   confirmTemporaryCopy(network: string): Promise<boolean>;
   run(request: RunRequest): Promise<MatrixReport>;
+  /** A watch's last round (the status bar item), or undefined once the watch is over. */
+  watchStatus(round: MatrixRound | undefined): void;
   /** Where to save an export: a file path, or undefined when the user dismissed the dialog. */
   saveTarget(format: ExportFormat, report: MatrixReport): Promise<string | undefined>;
   render(format: ExportFormat, report: MatrixReport): string;
@@ -49,7 +55,7 @@ export class MatrixSession {
     private readonly deps: MatrixSessionDeps,
     restored?: MatrixViewState,
   ) {
-    if (restored) this.state = { ...restored, running: false, progress: undefined };
+    if (restored) this.state = { ...restored, running: false, watching: false, progress: undefined };
   }
 
   post(message: HostToWebview): void {
@@ -77,13 +83,15 @@ export class MatrixSession {
         this.pushState();
         return;
       case 'cancel':
+      case 'stop':
+        // Stop ends a watch with its last round; before the first round it is a cancel.
         this.run?.abort();
         return;
       case 'export':
         await this.export(m.format);
         return;
       case 'run':
-        await this.start(m.via, m.network, m.hosts);
+        await this.start(m.via, m.network, m.hosts, m.watch === true);
         return;
       default: {
         const never: never = m;
@@ -92,18 +100,18 @@ export class MatrixSession {
     }
   }
 
-  async start(via: string, network: string, hosts: string[]): Promise<void> {
+  async start(via: string, network: string, hosts: string[], watch = false): Promise<void> {
     if (this.busy || this.disposed) return;
     this.busy = true;
     try {
-      await this.startOnce(via, network, hosts);
+      await this.startOnce(via, network, hosts, watch);
     } finally {
       this.busy = false;
       this.run = undefined;
     }
   }
 
-  private async startOnce(via: string, network: string, hosts: string[]): Promise<void> {
+  private async startOnce(via: string, network: string, hosts: string[], watch: boolean): Promise<void> {
     const choice = this.state.choices.find((c) => c.via === via && c.name === network);
     if (!choice || !hosts.every((h) => choice.hosts.includes(h))) {
       this.post({ type: 'matrix/error', message: 'That network or host is not one offered here any more: pick again.' });
@@ -127,6 +135,9 @@ export class MatrixSession {
       report: undefined,
       error: undefined,
       progress: 'Starting…',
+      watching: watch,
+      round: undefined,
+      history: watch ? {} : undefined,
     };
     this.pushState();
     try {
@@ -141,17 +152,37 @@ export class MatrixSession {
           this.post({ type: 'matrix/progress', message });
         },
         onCell: (cell) => {
+          // A watch's cells change per round, not per cell.
+          if (watch) return;
           this.state.cells.push(cell);
           this.post({ type: 'matrix/cell', cell });
         },
+        onRound: watch ? (round) => this.onRound(round) : undefined,
       });
-      this.state = { ...this.state, running: false, progress: undefined, cells: report.cells, report };
+      this.state = { ...this.state, running: false, watching: false, progress: undefined, cells: report.cells, report };
       this.post({ type: 'matrix/done', report });
     } catch (err) {
       const error = this.deps.isCancelled(err) ? 'Cancelled; every probe was removed.' : this.deps.userMessage(err);
-      this.state = { ...this.state, running: false, progress: undefined, error };
+      this.state = { ...this.state, running: false, watching: false, progress: undefined, error };
       this.post({ type: 'matrix/error', message: error });
+    } finally {
+      if (watch) this.deps.watchStatus(undefined);
     }
+  }
+
+  private onRound(round: MatrixRound): void {
+    if (this.disposed) return;
+    const history = addRound(this.state.history ?? {}, round.round, round.cells);
+    this.state = {
+      ...this.state,
+      cells: round.cells,
+      report: round,
+      history,
+      round: { round: round.round, endedAt: round.endedAt, measureMs: round.measureMs },
+      progress: `Watching: round ${round.round} measured in ${round.measureMs} ms; Stop ends the watch and removes the probes.`,
+    };
+    this.post({ type: 'matrix/round', round, history });
+    this.deps.watchStatus(round);
   }
 
   async export(format: ExportFormat): Promise<void> {
@@ -171,7 +202,7 @@ export class MatrixSession {
     this.deps.info(`Saved ${target}.`);
   }
 
-  /** The panel is closed: the run going stops, and nothing more is posted. */
+  /** The panel is closed: the run or watch going stops (its probes are removed), and nothing more is posted. */
   dispose(): void {
     this.disposed = true;
     this.run?.abort();
