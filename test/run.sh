@@ -12,11 +12,23 @@ bash scripts/system-packages.sh "npm test" $(cat test/lab/packages.txt)
 # Debian 13's Docker 26.1 for the mixed-engine phase (fetched once into .cache/engines).
 bash test/lab/engine.sh 26.1 >/dev/null
 
+# The e2e tools (Node 24, code-server, Chromium: 3–4 minutes on a fresh machine) install while the
+# static checks run; the tests wait for them, so nothing that measures time runs beside that build.
+mkdir -p test-results
+bash scripts/e2e-setup.sh >test-results/e2e-setup.log 2>&1 &
+e2e_setup=$!
+trap 'kill "$e2e_setup" 2>/dev/null || true' EXIT
 npm run --silent typecheck
 npm run --silent check:imports
 npm run --silent lint
 npm run --silent format:check
 npm run --silent build
+if ! wait "$e2e_setup"; then
+  tail -n 20 test-results/e2e-setup.log >&2
+  echo "npm test: installing the e2e tools failed (test-results/e2e-setup.log)." >&2
+  exit 1
+fi
+trap - EXIT
 npm run --silent test:unit
 
 started_lab=0

@@ -39,6 +39,16 @@ export async function planMatrix(hosts: DockerHosts, via: string, choice: Matrix
   }
   const members = await swarmHosts(hosts, manager);
   const hostOfNode = new Map(members.map((m) => [m.nodeId, m.name]));
+  // A configured host whose status could not be read just now (busy, slow) still has SSH: matched by
+  // its address, so a slow host does not switch the run to another mode; ready nodes are matched first.
+  const mapped = new Set(hostOfNode.values());
+  for (const n of [...nodes].sort((a, b) => Number(b.status === 'ready') - Number(a.status === 'ready'))) {
+    if (hostOfNode.has(n.id)) continue;
+    const h = hosts.list().find((x) => !mapped.has(x.name) && hosts.get(x.name).ssh.endpoint.hostName === n.address);
+    if (!h) continue;
+    hostOfNode.set(n.id, h.name);
+    mapped.add(h.name);
+  }
   const probed = chosen.length
     ? chosen.map((name) => {
         const n = nodes.find((x) => x.hostname === name || x.id === name || hostOfNode.get(x.id) === name);
