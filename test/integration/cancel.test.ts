@@ -13,7 +13,7 @@ import { TEMPORARY_LABEL } from '../../src/core/matrix/temporaryCopy';
 import { createOverlay, listNetworks } from '../../src/core/networks/overlayNetworks';
 import type { StepOptions } from '../../src/core/steps';
 import { initSwarm, joinSwarm, leaveSwarm } from '../../src/core/swarm/swarmActions';
-import { LAB_DIR, labCliArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { LAB_DIR, labCliArgs, labCore, labMatrixArgs, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
@@ -204,7 +204,7 @@ describe('cancel at every step', () => {
   });
 
   test('Ctrl+C on the CLI matrix: exit 130, one sentence, no probe left', async () => {
-    const child = spawnCliProcess([...labCliArgs(), '-v', 'matrix', 'so-cancel-na', '--temporary', '--via', 'h1', '--image', IMAGE]);
+    const child = spawnCliProcess(labMatrixArgs('so-cancel-na', '--temporary', '-v'));
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (c: Buffer) => {

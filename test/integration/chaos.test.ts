@@ -28,7 +28,7 @@ import { createOverlay, listNetworks } from '../../src/core/networks/overlayNetw
 import type { SecretPrompter } from '../../src/core/ssh/auth';
 import { initSwarm, joinSwarm, leaveSwarm } from '../../src/core/swarm/swarmActions';
 import { swarmOverview } from '../../src/core/swarm/swarmOverview';
-import { LAB_DIR, lab, labCliArgs, labCore, labExec, spawnCliProcess } from '../support/lab';
+import { LAB_DIR, lab, labMatrixArgs, labCore, labExec, spawnCliProcess } from '../support/lab';
 
 const run = promisify(execFile);
 const L = lab();
@@ -527,23 +527,19 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
     const t = Date.now();
     if (kind === 'matrix') {
       const net = networks[networks.length - 1]!;
-      const cli = spawnCliProcess([
-        ...labCliArgs(L),
-        'matrix',
-        net.name,
-        '--via',
-        'h1',
-        '--image',
-        IMAGE,
-        '--lease',
-        String(LEASE_S),
-        '--temporary',
-        '--json',
-        '--connect-timeout',
-        String(CONNECT_MS / 1000),
-        '--request-timeout',
-        String(REQUEST_MS / 1000),
-      ]);
+      const cli = spawnCliProcess(
+        labMatrixArgs(
+          net.name,
+          '--lease',
+          String(LEASE_S),
+          '--temporary',
+          '--json',
+          '--connect-timeout',
+          String(CONNECT_MS / 1000),
+          '--request-timeout',
+          String(REQUEST_MS / 1000),
+        ),
+      );
       let out = '';
       cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
       cli.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,9 +9,8 @@ import { PROBE_LABEL } from '../../src/core/matrix/probes';
 import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
 import { TEMPORARY_LABEL } from '../../src/core/matrix/temporaryCopy';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
-import { freshSwarm, lab, labCliArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { freshSwarm, labMatrixArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
-const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
 const NET = 'so-concurrent';
@@ -88,18 +87,7 @@ describe('two matrix runs at once', () => {
   });
 
   test('CLI and in-process runs on temporary copies of a non-attachable overlay at once: both green, both copies removed', async () => {
-    const cli = spawnCliProcess([
-      ...labCliArgs(L),
-      '--verbose',
-      'matrix',
-      SEALED,
-      '--via',
-      'h1',
-      '--image',
-      IMAGE,
-      '--temporary',
-      '--json',
-    ]);
+    const cli = spawnCliProcess(labMatrixArgs(SEALED, '--temporary', '--json', '--verbose'));
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -177,18 +165,7 @@ describe('two matrix runs at once', () => {
   test('a SIGKILLed CLI run leaves probes that end with their lease; the next run is green and leaves nothing', async () => {
     // Long enough for one run next to the killed run's probes while they are alive; still short for CI.
     const LEASE_S = 20;
-    const cli = spawnCliProcess([
-      ...labCliArgs(L),
-      '--verbose',
-      'matrix',
-      NET,
-      '--via',
-      'h1',
-      '--image',
-      IMAGE,
-      '--lease',
-      String(LEASE_S),
-    ]);
+    const cli = spawnCliProcess(labMatrixArgs(NET, '--lease', String(LEASE_S), '--verbose'));
     let stderr = '';
     const measuring = new Promise<void>((resolve) =>
       cli.stderr.on('data', (c: Buffer) => {

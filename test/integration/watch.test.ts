@@ -8,7 +8,7 @@ import { PROBE_LABEL } from '../../src/core/matrix/lease';
 import { openWatch, watchMatrix } from '../../src/core/matrix/watchMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import type { MatrixRound } from '../../src/shared/matrix';
-import { freshSwarm, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { freshSwarm, labMatrixArgs, labCore, labExec, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const NET = 'so-watch';
@@ -121,19 +121,7 @@ describe('matrix watch', () => {
   });
 
   test('CLI --watch --json: one JSON line per round, Ctrl+C after 2 stops it with the last round exit code, no probe left', async () => {
-    const child = spawnCliProcess([
-      ...labCliArgs(),
-      'matrix',
-      NET,
-      '--via',
-      'h1',
-      '--image',
-      IMAGE,
-      '--watch',
-      '--interval',
-      '1',
-      '--json',
-    ]);
+    const child = spawnCliProcess(labMatrixArgs(NET, '--watch', '--interval', '1', '--json'));
     let stdout = '';
     let stderr = '';
     let sent = false;

@@ -74,6 +74,11 @@ export function labCliArgs(l: Lab = lab()): string[] {
   return ['--hosts-file', l.hostsFile, '--known-hosts', l.knownHosts, '--ssh-config', l.sshConfig];
 }
 
+/** The CLI's `matrix` on the lab: `network` read through h1, the lab's probe image, then `extra`. */
+export function labMatrixArgs(network: string, ...extra: string[]): string[] {
+  return [...labCliArgs(), 'matrix', network, '--via', 'h1', '--image', 'swarm-overlay/probe:busybox', ...extra];
+}
+
 /** Starts the built CLI (dist/cli.js) without waiting for it, with the same environment as runCliProcess. */
 export function spawnCliProcess(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
   return spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], {
