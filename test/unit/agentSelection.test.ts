@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { utils } from 'ssh2';
 import { WINDOWS_AGENT_PIPE, identityPublicKey, openSshPublicKey, selectAgents } from '../../src/core/ssh/agentSelection';
 import { knownHostsFiles } from '../../src/core/ssh/hostKeyCheck';
 import type { SshEndpoint } from '../../src/core/ssh/sshConfig';
+import { ed25519Pair } from '../support/keys';
 
 const endpoint = (extra: Partial<SshEndpoint> = {}): SshEndpoint => ({
   alias: 'h1',
@@ -71,7 +71,7 @@ test('the public key of an identity file, without its passphrase: from .pub, or 
   rmSync(`${key}.pub`);
   assert.deepEqual(await identityPublicKey(key), pub);
   const plain = join(dir, 'id_plain');
-  const pair = utils.generateKeyPairSync('ed25519');
+  const pair = ed25519Pair();
   writeFileSync(plain, pair.private, { mode: 0o600 });
   assert.deepEqual(await identityPublicKey(plain), Buffer.from(pair.public.split(' ')[1]!, 'base64'));
   assert.equal(await identityPublicKey(join(dir, 'missing')), undefined);

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { utils } from 'ssh2';
 import {
   KnownHosts,
   appendKnownHost,
@@ -14,11 +13,10 @@ import {
   keyTypeOf,
   knownHostsLine,
 } from '../../src/core/ssh/knownHosts';
+import { ed25519Pair } from '../support/keys';
 
 function newKeyBlob(): Buffer {
-  const parsed = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
-  if (parsed instanceof Error) throw parsed;
-  return (Array.isArray(parsed) ? parsed[0] : parsed).getPublicSSH() as Buffer;
+  return ed25519Pair().parsed.getPublicSSH();
 }
 
 const keyA = newKeyBlob();

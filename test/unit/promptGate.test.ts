@@ -1,8 +1,8 @@
 // Questions during connects: one per id at a time, one on screen at a time, and a clock that stops meanwhile.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ParsedKey, utils } from 'ssh2';
 import { PausableDeadline, PromptGate } from '../../src/core/ssh/promptGate';
+import { ed25519Pair } from '../support/keys';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,7 +60,7 @@ test('refused host keys are remembered per host, port and fingerprint until forg
 
 test('an opened key is kept per key file and content', () => {
   const gate = new PromptGate();
-  const key = utils.parseKey(utils.generateKeyPairSync('ed25519').private) as ParsedKey;
+  const key = ed25519Pair().parsed;
   gate.keepUnlockedKey('/k', Buffer.from('one'), { passphrase: 'pw', key });
   assert.equal(gate.unlockedKey('/k', Buffer.from('one'))?.passphrase, 'pw');
   assert.equal(gate.unlockedKey('/k', Buffer.from('two')), undefined);

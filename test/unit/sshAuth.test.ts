@@ -4,13 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type AuthenticationType, utils } from 'ssh2';
+import type { AuthenticationType } from 'ssh2';
 import type { AuthFailed } from '../../src/core/errors';
 import { Redactor, lineLogger } from '../../src/core/log';
 import type { SecretPrompter } from '../../src/core/ssh/auth';
 import type { SelectedAgent } from '../../src/core/ssh/agentSelection';
 import { type AuthOffer, type AuthOptions, makeAuthHandler } from '../../src/core/ssh/sshAuth';
 import type { SshEndpoint } from '../../src/core/ssh/sshConfig';
+import { ed25519Pair } from '../support/keys';
 
 const dir = mkdtempSync(join(tmpdir(), 'so-auth-'));
 const fileOf = new Map<string, string>();
@@ -20,9 +21,9 @@ const keyFile = (name: string, text: string) => {
   fileOf.set(text, name);
   return file;
 };
-const plainKey = keyFile('id_plain', utils.generateKeyPairSync('ed25519').private);
+const plainKey = keyFile('id_plain', ed25519Pair().private);
 // One KDF round keeps the test fast; the passphrase check is the same.
-const locked = utils.generateKeyPairSync('ed25519', { passphrase: 'right-pass', cipher: 'aes256-ctr', rounds: 1 });
+const locked = ed25519Pair({ passphrase: 'right-pass', cipher: 'aes256-ctr', rounds: 1 });
 const lockedKey = keyFile('id_locked', locked.private);
 // An opened encrypted key is offered decrypted: known by its public key.
 fileOf.set(locked.public.split(' ')[1]!, 'id_locked');
