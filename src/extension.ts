@@ -50,6 +50,12 @@ export function activate(context: vscode.ExtensionContext): void {
       deserializeWebviewPanel: async (panel, saved) => MatrixPanel.revive(panel, ctx, saved),
     }),
   );
+  // The end-to-end test's generated 64-host feed (test/e2e): never there in a user's VS Code.
+  if (process.env.SWARM_OVERLAY_E2E === '1') {
+    context.subscriptions.push(
+      vscode.commands.registerCommand('swarmOverlay.e2e.syntheticMatrix', () => MatrixPanel.showSynthetic(ctx, 64)),
+    );
+  }
   log.info(`activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 

@@ -1,6 +1,9 @@
 // The connectivity matrix webview: pickers, run/cancel, a heatmap (hosts on both axes, colour by
 // status and latency, value in every cell, legend), a detail pane, the verdict and exports. Watch:
 // the cells take each round's values and show their recent RTTs; the detail pane shows the last rounds.
+// The page is built once; each message updates only what it changes (each cell of `matrix/cells` alone), so
+// a 64 × 64 run stays fast and keyboard focus stays where it is. The one live region says the verdict.
+import { DEFAULT_LATENCY_THRESHOLDS, cellClass, cellText, legendItems } from '../src/shared/heatmap';
 import { type MatrixCell, modeText } from '../src/shared/matrix';
 import { lossCount, pairKey, sparkline } from '../src/shared/matrixHistory';
 import type { HostToWebview, MatrixViewState, WebviewToHost } from '../src/shared/protocol';
@@ -12,7 +15,9 @@ registerToolkit();
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let state: MatrixViewState = (vscode.getState() as MatrixViewState | undefined) ?? { choices: [], running: false, cells: [] };
-let selectedCell: { from: string; to: string } | undefined;
+/** The cells by pair; state.cells is brought in line before the state is saved. */
+let cells = new Map<string, MatrixCell>();
+let selectedKey: string | undefined;
 /** Run was pressed and the extension has not answered yet: a second press would be ignored there anyway. */
 let requested = false;
 
@@ -31,34 +36,62 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-function cellClass(c: MatrixCell | undefined): string {
-  if (!c) return 'pending';
-  if (!c.byIp.ok) return 'fail';
-  if (!c.byName.ok || (c.large && !c.large.ok)) return 'partial';
-  const ms = c.byIp.avgMs ?? 0;
-  return ms < 1 ? 'ok-fast' : ms < 5 ? 'ok' : 'ok-slow';
-}
-
-function cellText(c: MatrixCell | undefined): string {
-  if (!c) return state.running ? '…' : '';
-  if (!c.byIp.ok) return `✕ ${c.byIp.lossPercent}%`;
-  const ms = `${c.byIp.avgMs?.toFixed(2) ?? '?'} ms`;
-  if (!c.byName.ok) return `${ms} · no name`;
-  if (c.large && !c.large.ok) return `${ms} · no large`;
-  return ms;
+function thresholds() {
+  return state.latencyThresholdsMs ?? DEFAULT_LATENCY_THRESHOLDS;
 }
 
 function hostsOfRun(): string[] {
   return state.report?.hosts ?? state.selected?.hosts ?? [];
 }
 
-function render(): void {
-  vscode.setState(state);
-  app.replaceChildren(toolbar(), status(), heatmap(), legend(), details(), verdict());
-}
+// ---- the page, built once -------------------------------------------------------------------------
 
-function toolbar(): HTMLElement {
-  const bar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
+const toolbar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
+const pickers = el('span', { class: 'pickers' });
+const buttons = {
+  run: el(tags.button, { id: 'run', appearance: 'primary' }, 'Run'),
+  watch: el(tags.button, { id: 'watch', appearance: 'secondary' }, 'Watch'),
+  cancel: el(tags.button, { id: 'cancel', appearance: 'secondary' }, 'Cancel'),
+  stop: el(tags.button, { id: 'stop', appearance: 'secondary' }, 'Stop'),
+};
+type ButtonName = keyof typeof buttons;
+const exportButtons = (['json', 'csv', 'markdown'] as const).map((f) => {
+  const b = el(tags.button, { appearance: 'secondary', 'data-export': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`);
+  b.addEventListener('click', () => post({ type: 'export', format: f }));
+  return b;
+});
+toolbar.append(pickers, buttons.run, buttons.watch, buttons.cancel, buttons.stop, ...exportButtons);
+
+// Not a live region: the verdict's announcer below is the only one.
+const statusBox = el('section', { class: 'status', 'aria-label': 'Progress' });
+const gridBox = el('div', { class: 'grid-scroll' });
+const legendBox = el('section', { class: 'legend', 'aria-label': 'Legend' });
+const detailsBox = el('section', { class: 'details', 'aria-label': 'Selected pair' });
+const verdictBox = el('section', { class: 'verdict', 'aria-label': 'Verdict' });
+/** What a screen reader hears: the verdict (or why the run ended), once per change, not every cell or round. */
+const announcer = el('p', { id: 'announcer', class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+app.replaceChildren(toolbar, statusBox, gridBox, legendBox, detailsBox, verdictBox, announcer);
+
+function start(watch: boolean): void {
+  if (requested || state.running || !state.selected || state.selected.hosts.length === 0) return;
+  requested = true;
+  updateButtons();
+  post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts, ...(watch ? { watch } : {}) });
+}
+buttons.run.addEventListener('click', () => start(false));
+buttons.watch.addEventListener('click', () => start(true));
+buttons.cancel.addEventListener('click', () => post({ type: 'cancel' }));
+buttons.stop.addEventListener('click', () => post({ type: 'stop' }));
+
+// ---- toolbar ---------------------------------------------------------------------------------------
+
+let pickersKey = '';
+
+/** The network dropdown and host boxes, rebuilt only when the networks offered or the one picked change. */
+function updatePickers(): void {
+  const key = JSON.stringify([state.choices, state.selected?.via, state.selected?.network]);
+  if (key === pickersKey) return;
+  pickersKey = key;
   const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
   state.choices.forEach((c, i) => {
     const o = el(
@@ -72,9 +105,9 @@ function toolbar(): HTMLElement {
   net.addEventListener('change', () => {
     const c = state.choices[Number((net as HTMLSelectElement).value)];
     if (c) state.selected = { via: c.via, network: c.name, hosts: [...c.hosts] };
-    render();
+    saveSoon();
+    updateAll();
   });
-  bar.append(el('label', { for: 'network' }, 'Network'), net);
   const choice = state.choices.find((c) => c.via === state.selected?.via && c.name === state.selected?.network);
   const hostsBox = el('fieldset', { class: 'hosts' }, el('legend', {}, 'Hosts'));
   for (const h of choice?.hosts ?? []) {
@@ -86,120 +119,174 @@ function toolbar(): HTMLElement {
       if (on) set.add(h);
       else set.delete(h);
       if (state.selected) state.selected.hosts = choice!.hosts.filter((x) => set.has(x));
+      saveSoon();
     });
     hostsBox.append(cb);
   }
-  bar.append(hostsBox);
-  const run = el(tags.button, { id: 'run', appearance: 'primary' }, state.report ? 'Run again' : 'Run');
-  if (state.running || requested || !state.selected) run.setAttribute('disabled', '');
-  run.addEventListener('click', () => {
-    if (requested || state.running || !state.selected || state.selected.hosts.length === 0) return;
-    requested = true;
-    render();
-    post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts });
-  });
-  const watch = el(tags.button, { id: 'watch', appearance: 'secondary' }, 'Watch');
-  if (state.running || requested || !state.selected) watch.setAttribute('disabled', '');
-  watch.addEventListener('click', () => {
-    if (requested || state.running || !state.selected || state.selected.hosts.length === 0) return;
-    requested = true;
-    render();
-    post({ type: 'run', via: state.selected.via, network: state.selected.network, hosts: state.selected.hosts, watch: true });
-  });
-  const cancel = el(tags.button, { id: 'cancel', appearance: 'secondary' }, 'Cancel');
-  if (!state.running || state.watching) cancel.setAttribute('disabled', '');
-  cancel.addEventListener('click', () => post({ type: 'cancel' }));
-  const stop = el(tags.button, { id: 'stop', appearance: 'secondary' }, 'Stop');
-  if (!state.running || !state.watching) stop.setAttribute('disabled', '');
-  stop.addEventListener('click', () => post({ type: 'stop' }));
-  bar.append(run, watch, cancel, stop);
-  for (const f of ['json', 'csv', 'markdown'] as const) {
-    const b = el(tags.button, { appearance: 'secondary', 'data-export': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`);
-    if (!state.report) b.setAttribute('disabled', '');
-    b.addEventListener('click', () => post({ type: 'export', format: f }));
-    bar.append(b);
+  pickers.replaceChildren(el('label', { for: 'network' }, 'Network'), net, hostsBox);
+}
+
+/** Where focus goes when the focused button is disabled: Run → Cancel during the run → Run again after. */
+const FOCUS_NEXT: Record<ButtonName, ButtonName[]> = {
+  run: ['cancel', 'stop'],
+  watch: ['stop', 'cancel'],
+  cancel: ['run', 'watch'],
+  stop: ['watch', 'run'],
+};
+/** A button that had focus when it was disabled and whose successor was not enabled yet. */
+let focusOwed: ButtonName | undefined;
+
+function setDisabled(b: HTMLElement, disabled: boolean): void {
+  if (disabled !== b.hasAttribute('disabled')) b.toggleAttribute('disabled', disabled);
+}
+
+function updateButtons(): void {
+  const active = document.activeElement;
+  const had = (Object.keys(buttons) as ButtonName[]).find((n) => buttons[n] === active);
+  const noSelection = !state.selected;
+  setDisabled(buttons.run, state.running || requested || noSelection);
+  setDisabled(buttons.watch, state.running || requested || noSelection);
+  setDisabled(buttons.cancel, !state.running || state.watching === true);
+  setDisabled(buttons.stop, !state.running || state.watching !== true);
+  const runText = state.report ? 'Run again' : 'Run';
+  if (buttons.run.textContent !== runText) buttons.run.textContent = runText;
+  for (const b of exportButtons) setDisabled(b, !state.report);
+  // Keep keyboard focus on the toolbar when the button it was on goes grey (Run while the run goes,
+  // Cancel or Stop once it ended), unless the user has put it somewhere else meanwhile.
+  const lost = had && buttons[had].hasAttribute('disabled') ? had : !had && (!active || active === document.body) ? focusOwed : undefined;
+  if (!lost) {
+    if (had) focusOwed = undefined;
+    return;
   }
-  return bar;
+  const next = FOCUS_NEXT[lost].find((n) => !buttons[n].hasAttribute('disabled'));
+  focusOwed = next ? undefined : lost;
+  // After the toolkit's own update (queued for the next frame), which enables the button inside.
+  if (next) requestAnimationFrame(() => buttons[next].focus());
 }
 
-function status(): HTMLElement {
-  const s = el('section', { class: 'status', role: 'status' });
+function updateStatus(): void {
+  statusBox.replaceChildren();
   if (state.running)
-    s.append(el(tags.progress, { 'aria-label': state.watching ? 'Watching' : 'Running' }), ' ', state.progress ?? 'Running…');
-  if (state.error) s.append(el('p', { class: 'error' }, state.error));
-  return s;
+    statusBox.append(
+      el(tags.progress, { 'aria-label': state.watching ? 'Watching' : 'Running' }),
+      ' ',
+      el('span', { class: 'progress' }, state.progress ?? 'Running…'),
+    );
+  if (state.error) statusBox.append(el('p', { class: 'error' }, state.error));
 }
 
-function heatmap(): HTMLElement {
+/** The progress line alone, for the messages that change nothing else. */
+function updateProgress(): void {
+  const line = statusBox.querySelector('.progress');
+  if (line && state.running) line.textContent = state.progress ?? 'Running…';
+  else updateStatus();
+}
+
+// ---- the heatmap -----------------------------------------------------------------------------------
+
+interface CellView {
+  button: HTMLButtonElement;
+  /** What it shows now, so an update that changes nothing touches nothing. */
+  drawn: string;
+}
+let gridKey = '';
+let views = new Map<string, CellView>();
+
+/** The grid, rebuilt only when the hosts change: one button per pair, headers that stay on scroll. */
+function updateGrid(): void {
   const hosts = hostsOfRun();
-  const table = el('table', { class: 'heatmap', role: 'grid', 'aria-label': 'Connectivity matrix: rows ping columns' });
-  const head = el('tr', {}, el('th', { scope: 'col' }, 'from \\ to'));
-  for (const h of hosts) head.append(el('th', { scope: 'col' }, h));
-  table.append(el('thead', {}, head));
-  const body = el('tbody');
-  hosts.forEach((from, r) => {
-    const row = el('tr', {}, el('th', { scope: 'row' }, from));
-    hosts.forEach((to, c) => {
-      const cell = state.cells.find((x) => x.from === from && x.to === to);
-      const btn = el(
-        'button',
-        {
-          class: `cell ${cellClass(cell)}${selectedCell?.from === from && selectedCell.to === to ? ' selected' : ''}`,
-          'data-from': from,
-          'data-to': to,
-          'data-row': String(r),
-          'data-col': String(c),
-          'aria-label': `${from} to ${to}: ${cell ? (cell.ok ? 'ok' : 'failed') : 'pending'} ${cellText(cell)}`,
-        },
-        cellText(cell),
-      );
-      const samples = state.history?.[pairKey(from, to)];
-      if (samples && samples.length > 1) btn.append(el('span', { class: 'spark', 'aria-hidden': 'true' }, sparkline(samples)));
-      btn.addEventListener('click', () => {
-        selectedCell = { from, to };
-        render();
-        document.querySelector<HTMLElement>(`button.cell[data-from="${CSS.escape(from)}"][data-to="${CSS.escape(to)}"]`)?.focus();
+  const key = JSON.stringify(hosts);
+  if (key !== gridKey) {
+    gridKey = key;
+    const focused = (document.activeElement as HTMLElement | null)?.dataset;
+    const refocus = focused?.from !== undefined && focused.to !== undefined ? pairKey(focused.from, focused.to) : undefined;
+    views = new Map();
+    const table = el('table', { class: 'heatmap', role: 'grid', 'aria-label': 'Connectivity matrix: rows ping columns' });
+    const head = el('tr', {}, el('th', { scope: 'col', class: 'corner' }, 'from \\ to'));
+    for (const h of hosts) head.append(el('th', { scope: 'col' }, h));
+    const body = document.createDocumentFragment();
+    hosts.forEach((from, r) => {
+      const row = el('tr', {}, el('th', { scope: 'row' }, from));
+      hosts.forEach((to, c) => {
+        const button = document.createElement('button');
+        button.className = 'cell';
+        Object.assign(button.dataset, { from, to, row: String(r), col: String(c) });
+        views.set(pairKey(from, to), { button, drawn: '' });
+        const td = document.createElement('td');
+        td.append(button);
+        row.append(td);
       });
-      btn.addEventListener('keydown', (e) => moveFocus(e, r, c, hosts.length));
-      row.append(el('td', {}, btn));
+      body.append(row);
     });
-    body.append(row);
-  });
-  table.append(body);
-  return table;
+    table.append(el('thead', {}, head), el('tbody', {}, body));
+    gridBox.replaceChildren(table);
+    if (refocus) views.get(refocus)?.button.focus();
+  }
+  for (const k of views.keys()) drawCell(k);
 }
 
-function moveFocus(e: KeyboardEvent, r: number, c: number, n: number): void {
-  const d: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-  const step = d[e.key];
-  if (!step) return;
+function drawCell(key: string): void {
+  const v = views.get(key);
+  if (!v) return;
+  const cell = cells.get(key);
+  const { from, to } = v.button.dataset as { from: string; to: string };
+  const text = cellText(cell, state.running);
+  const samples = state.history?.[key];
+  const spark = samples && samples.length > 1 ? sparkline(samples) : '';
+  const cls = `cell ${cellClass(cell, thresholds())}${key === selectedKey ? ' selected' : ''}`;
+  const drawn = `${cls}\n${text}\n${spark}`;
+  if (drawn === v.drawn) return;
+  v.drawn = drawn;
+  v.button.className = cls;
+  v.button.setAttribute('aria-label', `${from} to ${to}: ${cell ? (cell.ok ? 'ok' : 'failed') : 'pending'} ${text}`);
+  if (spark) v.button.replaceChildren(text, el('span', { class: 'spark', 'aria-hidden': 'true' }, spark));
+  else v.button.textContent = text;
+}
+
+function select(key: string): void {
+  const before = selectedKey;
+  selectedKey = key;
+  if (before) drawCell(before);
+  drawCell(key);
+  updateDetails();
+}
+
+gridBox.addEventListener('click', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button.cell');
+  if (!b) return;
+  select(pairKey(b.dataset.from!, b.dataset.to!));
+  b.focus();
+});
+gridBox.addEventListener('keydown', (e) => {
+  const b = (e.target as HTMLElement).closest<HTMLButtonElement>('button.cell');
+  const step = ({ ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] } as Record<string, [number, number]>)[e.key];
+  if (!b || !step) return;
   e.preventDefault();
-  const nr = Math.min(n - 1, Math.max(0, r + step[0]));
-  const nc = Math.min(n - 1, Math.max(0, c + step[1]));
-  document.querySelector<HTMLElement>(`button.cell[data-row="${nr}"][data-col="${nc}"]`)?.focus();
-}
+  const n = hostsOfRun().length;
+  const r = Math.min(n - 1, Math.max(0, Number(b.dataset.row) + step[0]));
+  const c = Math.min(n - 1, Math.max(0, Number(b.dataset.col) + step[1]));
+  gridBox.querySelector<HTMLElement>(`button.cell[data-row="${r}"][data-col="${c}"]`)?.focus();
+});
 
-function legend(): HTMLElement {
-  const items: Array<[string, string]> = [
-    ['ok-fast', 'ok, < 1 ms'],
-    ['ok', 'ok, 1–5 ms'],
-    ['ok-slow', 'ok, ≥ 5 ms'],
-    ['partial', 'IP ok, name or large packet fails'],
-    ['fail', 'unreachable'],
-  ];
-  return el(
-    'section',
-    { class: 'legend', 'aria-label': 'Legend' },
-    ...items.map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)),
+let legendKey = '';
+
+function updateLegend(): void {
+  const key = JSON.stringify(thresholds());
+  if (key === legendKey) return;
+  legendKey = key;
+  legendBox.replaceChildren(
+    ...legendItems(thresholds()).map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)),
   );
 }
 
-function details(): HTMLElement {
-  const box = el('section', { class: 'details', 'aria-label': 'Selected pair' });
-  const c = selectedCell && state.cells.find((x) => x.from === selectedCell!.from && x.to === selectedCell!.to);
+// ---- detail pane and verdict ---------------------------------------------------------------------------
+
+function updateDetails(): void {
+  const box = detailsBox;
+  const c = selectedKey === undefined ? undefined : cells.get(selectedKey);
   if (!c) {
-    box.append(el('p', { class: 'hint' }, 'Select a cell (click, or arrows and Enter) to see its pings.'));
-    return box;
+    box.replaceChildren(el('p', { class: 'hint' }, 'Select a cell (click, or arrows and Enter) to see its pings.'));
+    return;
   }
   const row = (label: string, p: MatrixCell['byIp'] | undefined) =>
     p
@@ -213,7 +300,9 @@ function details(): HTMLElement {
           el('td', {}, p.minMs === undefined ? '–' : `${p.minMs}/${p.avgMs}/${p.maxMs} ms`),
         )
       : '';
-  box.append(
+  // An open "Raw ping output" stays open when the pair's values change.
+  const open = box.querySelector('details')?.open === true && box.querySelector('h2')?.textContent === `${c.from} → ${c.to}`;
+  box.replaceChildren(
     el('h2', {}, `${c.from} → ${c.to}`),
     el(
       'table',
@@ -251,59 +340,134 @@ function details(): HTMLElement {
     el('summary', {}, 'Raw ping output'),
     el('pre', {}, [c.byName.raw, c.byIp.raw, c.large?.raw ?? ''].join('\n\n')),
   );
+  if (open) raw.setAttribute('open', '');
   box.append(raw);
-  return box;
 }
 
-function verdict(): HTMLElement {
-  const v = el('section', { class: 'verdict', 'aria-label': 'Verdict' });
+/** The verdict's sentence without the round, so a watch is announced when its outcome changes, not every round. */
+function verdictSentence(): string {
   const r = state.report;
-  if (!r) return v;
+  if (state.error) return state.error;
+  // While a plain run goes there is no verdict yet (a watch has one per round).
+  if (!r || (state.running && !state.watching)) return '';
+  return r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`;
+}
+
+function updateVerdict(): void {
+  verdictBox.replaceChildren();
+  const r = state.report;
+  const sentence = verdictSentence();
+  if (announcer.textContent !== sentence) announcer.textContent = sentence;
+  if (!r) return;
   const round = state.round ? `Round ${state.round.round} (${new Date(state.round.endedAt).toLocaleTimeString()}): ` : '';
-  v.append(
+  verdictBox.append(
     el(
       'h2',
       { class: r.ok ? 'good' : 'bad' },
       `${round}${r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`}`,
     ),
   );
-  if (r.diagnoses.length) v.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
-  v.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via)));
-  return v;
+  if (r.diagnoses.length) verdictBox.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
+  verdictBox.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via)));
 }
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const m = event.data;
+function updateAll(): void {
+  updatePickers();
+  updateButtons();
+  updateStatus();
+  updateGrid();
+  updateLegend();
+  updateDetails();
+  updateVerdict();
+}
+
+// ---- saving the state ---------------------------------------------------------------------------------
+
+let saveScheduled = false;
+
+/**
+ * The state for a reload, saved off the message path: at 64 hosts it is megabytes of ping output, and
+ * saving it on each streamed cell would cost more than drawing the cell.
+ */
+function saveSoon(): void {
+  if (saveScheduled) return;
+  saveScheduled = true;
+  setTimeout(() => {
+    saveScheduled = false;
+    state.cells = [...cells.values()];
+    vscode.setState(state);
+  }, 500);
+}
+
+function setCells(list: MatrixCell[]): void {
+  cells = new Map(list.map((c) => [pairKey(c.from, c.to), c]));
+}
+
+// ---- messages ---------------------------------------------------------------------------------------
+
+/** Each message is timed (User Timing, `matrix:<type>`, with the number of cells), so the end-to-end test reads what an update costs here. */
+const MAX_MEASURES = 10_000;
+let measures = 0;
+
+function onMessage(m: HostToWebview): void {
   if (m.type === 'matrix/state' || m.type === 'matrix/done' || m.type === 'matrix/error') requested = false;
   switch (m.type) {
     case 'matrix/state':
       state = m.state;
-      break;
+      setCells(state.cells);
+      updateAll();
+      saveSoon();
+      return;
     case 'matrix/progress':
       state.progress = m.message;
-      break;
-    case 'matrix/cell':
-      state.cells = [...state.cells.filter((c) => !(c.from === m.cell.from && c.to === m.cell.to)), m.cell];
-      break;
+      updateProgress();
+      return;
+    case 'matrix/cells':
+      for (const cell of m.cells) {
+        const key = pairKey(cell.from, cell.to);
+        cells.set(key, cell);
+        drawCell(key);
+        if (key === selectedKey) updateDetails();
+      }
+      return;
     case 'matrix/round':
       state = {
         ...state,
-        cells: m.round.cells,
         report: m.round,
         history: m.history,
         round: { round: m.round.round, endedAt: m.round.endedAt, measureMs: m.round.measureMs },
         progress: `Watching: round ${m.round.round} measured in ${m.round.measureMs} ms; Stop ends the watch and removes the probes.`,
       };
+      setCells(m.round.cells);
       break;
     case 'matrix/done':
-      state = { ...state, running: false, watching: false, progress: undefined, report: m.report, cells: m.report.cells };
+      state = { ...state, running: false, watching: false, progress: undefined, report: m.report };
+      setCells(m.report.cells);
       break;
     case 'matrix/error':
       state = { ...state, running: false, watching: false, progress: undefined, error: m.message };
       break;
   }
-  render();
+  // A run's end or a watch's round: everything but the pickers may change; the grid only where it did.
+  updateButtons();
+  updateStatus();
+  updateGrid();
+  updateDetails();
+  updateVerdict();
+  saveSoon();
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+  const t0 = performance.now();
+  onMessage(event.data);
+  if (++measures > MAX_MEASURES) {
+    performance.clearMeasures();
+    measures = 1;
+  }
+  const detail = event.data.type === 'matrix/cells' ? { cells: event.data.cells.length } : undefined;
+  performance.measure(`matrix:${event.data.type}`, { start: t0, end: performance.now(), detail });
 });
 
-render();
+setCells(state.cells);
+updateAll();
 post({ type: 'ready' });

@@ -1,5 +1,6 @@
 // Messages between the extension and the matrix webview, typed once for both sides.
 // No `vscode`, no DOM: plain data only.
+import type { LatencyThresholds } from './heatmap';
 import type { MatrixCell, MatrixReport, MatrixRound } from './matrix';
 import type { MatrixHistory } from './matrixHistory';
 import { isDockerName } from './names';
@@ -28,12 +29,15 @@ export interface MatrixViewState {
   round?: { round: number; endedAt: string; measureMs: number };
   /** The watch's recent rounds per pair. */
   history?: MatrixHistory;
+  /** The heatmap's colour buckets (setting swarmOverlay.matrix.latencyThresholdsMs); the default when absent. */
+  latencyThresholdsMs?: LatencyThresholds;
 }
 
 export type HostToWebview =
   | { type: 'matrix/state'; state: MatrixViewState }
   | { type: 'matrix/progress'; message: string }
-  | { type: 'matrix/cell'; cell: MatrixCell }
+  /** Cells of the run going, in the order they were measured (a few per message while they stream in). */
+  | { type: 'matrix/cells'; cells: MatrixCell[] }
   | { type: 'matrix/done'; report: MatrixReport }
   | { type: 'matrix/round'; round: MatrixRound; history: MatrixHistory }
   | { type: 'matrix/error'; message: string };

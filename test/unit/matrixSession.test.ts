@@ -3,9 +3,15 @@
 // failed export says so.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { MatrixReport, MatrixRound } from '../../src/shared/matrix';
+import type { MatrixCell, MatrixReport, MatrixRound } from '../../src/shared/matrix';
 import type { HostToWebview, NetworkChoice } from '../../src/shared/protocol';
-import { type MatrixSessionDeps, MatrixSession, type RunRequest } from '../../src/vscode/webview/MatrixSession';
+import {
+  CELL_BATCH_MAX,
+  CELL_BATCH_MS,
+  type MatrixSessionDeps,
+  MatrixSession,
+  type RunRequest,
+} from '../../src/vscode/webview/MatrixSession';
 
 const REPORT: MatrixReport = { network: 'net', mode: 'containers', hosts: ['h1'], ok: true, cells: [], diagnoses: [], problems: [] };
 const CHOICES: NetworkChoice[] = [
@@ -232,6 +238,33 @@ describe('matrix panel session', () => {
     assert.equal(f.statuses.at(-1), undefined, 'the status item goes when the watch ends');
     assert.equal(f.session.state.watching, false);
     assert.equal(f.session.state.running, false);
+  });
+
+  test('streamed cells go out a few per message, in order, each before the progress or verdict that follows it', async () => {
+    const f = fake();
+    const a = f.session.onMessage(run());
+    await tick();
+    const r = f.runs[0]!;
+    const cell = (i: number) => ({ from: 'h1', to: `h${i}` }) as MatrixCell;
+    const sent = () => f.posts.flatMap((m) => (m.type === 'matrix/cells' ? [m.cells.map((c) => c.to)] : []));
+    r.onCell(cell(1));
+    r.onCell(cell(2));
+    assert.deepEqual(sent(), [], 'held for a moment');
+    await new Promise((done) => setTimeout(done, CELL_BATCH_MS + 20));
+    assert.deepEqual(sent(), [['h1', 'h2']], 'two cells in one message once the moment passed');
+    for (let i = 3; i < 3 + CELL_BATCH_MAX + 1; i++) r.onCell(cell(i));
+    assert.equal(sent().length, 2, 'a full batch goes at once');
+    assert.equal(sent()[1]!.length, CELL_BATCH_MAX);
+    r.onProgress('Cleaning up');
+    assert.deepEqual(
+      f.posts.slice(-2).map((m) => m.type),
+      ['matrix/cells', 'matrix/progress'],
+      'the last cell before the progress line',
+    );
+    f.runDone.resolve(REPORT);
+    await a;
+    assert.equal(f.posts.at(-1)!.type, 'matrix/done');
+    assert.equal(sent().flat().length, CELL_BATCH_MAX + 3, 'every cell sent once');
   });
 
   test('a plain Run asks for no rounds and never shows the status item', async () => {

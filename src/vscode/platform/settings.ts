@@ -4,6 +4,7 @@
 // make it trust their keys, or pick the image it runs there.
 import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
+import { type LatencyThresholds, LATENCY_THRESHOLDS_KEY, latencyThresholdsSetting } from '../../shared/heatmap';
 import { type NumberSettingRule, numberSetting } from '../../shared/numberSetting';
 
 export const SECTION = 'swarmOverlay';
@@ -20,7 +21,9 @@ export interface Settings {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   refreshIntervalMs: number;
-  /** One line per numeric setting that was out of range or not a number (its default is used). */
+  /** The matrix heatmap's colour buckets. */
+  latencyThresholdsMs: LatencyThresholds;
+  /** One line per numeric setting (or threshold pair) that was out of range or not a number (its default is used). */
   warnings: string[];
 }
 
@@ -51,6 +54,8 @@ export function readSettings(): Settings {
     if (r.warning) warnings.push(r.warning);
     return r.value;
   };
+  const thresholds = latencyThresholdsSetting(config.get<unknown>(LATENCY_THRESHOLDS_KEY.slice(SECTION.length + 1)));
+  if (thresholds.warning) warnings.push(thresholds.warning);
   return {
     hosts: hosts.value ?? [],
     ignoredWorkspaceHosts: Array.isArray(hosts.ignored) ? hosts.ignored.length : 0,
@@ -61,6 +66,7 @@ export function readSettings(): Settings {
     connectTimeoutMs: seconds(CONNECT_TIMEOUT) * 1000,
     requestTimeoutMs: seconds(REQUEST_TIMEOUT) * 1000,
     refreshIntervalMs: seconds(REFRESH_INTERVAL) * 1000,
+    latencyThresholdsMs: thresholds.value,
     warnings,
   };
 }

@@ -4,15 +4,24 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { readSettings } from '../platform/settings';
+import { LATENCY_THRESHOLDS_KEY } from '../../shared/heatmap';
+import type { MatrixReport } from '../../shared/matrix';
 import type { MatrixViewState, NetworkChoice } from '../../shared/protocol';
 import type { ClusterState } from '../ClusterState';
 import type { CommandContext } from '../commands/CommandContext';
 import type { CoreService } from '../platform/CoreService';
 import { confirm } from '../platform/ui';
-import { MatrixSession } from './MatrixSession';
+import { MatrixSession, type RunRequest } from './MatrixSession';
+import { runSynthetic, syntheticChoice } from './syntheticFeed';
 import { WatchStatusItem } from './WatchStatusItem';
 
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
+
+/** Networks and runs that are not the lab's: the end-to-end test's generated feed. */
+interface MatrixFeed {
+  choices: NetworkChoice[];
+  run(request: RunRequest): Promise<MatrixReport>;
+}
 
 export class MatrixPanel {
   private static current: MatrixPanel | undefined;
@@ -29,6 +38,7 @@ export class MatrixPanel {
     private readonly panel: vscode.WebviewPanel,
     ctx: Pick<CommandContext, 'extensionUri' | 'core' | 'state' | 'log'>,
     restored?: MatrixViewState,
+    private readonly feed?: MatrixFeed,
   ) {
     this.extensionUri = ctx.extensionUri;
     this.core = ctx.core;
@@ -44,6 +54,11 @@ export class MatrixPanel {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.session.onMessage(m)),
       panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(LATENCY_THRESHOLDS_KEY)) return;
+        this.session.state.latencyThresholdsMs = readSettings().latencyThresholdsMs;
+        this.session.pushState();
+      }),
       this.watchStatus,
     );
   }
@@ -62,6 +77,17 @@ export class MatrixPanel {
     if (preset) p.session.state.selected = { ...preset, hosts: [] };
     void p.loadChoices();
     return p;
+  }
+
+  /** The end-to-end test's panel: a generated network of `size` hosts whose Run streams made-up cells (no lab). */
+  static showSynthetic(ctx: CommandContext, size: number): MatrixPanel {
+    MatrixPanel.current?.dispose();
+    const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix (synthetic)', vscode.ViewColumn.Active, {
+      retainContextWhenHidden: false,
+    });
+    MatrixPanel.current = new MatrixPanel(panel, ctx, undefined, { choices: [syntheticChoice(size)], run: runSynthetic });
+    void MatrixPanel.current.loadChoices();
+    return MatrixPanel.current;
   }
 
   static revive(panel: vscode.WebviewPanel, ctx: Pick<CommandContext, 'extensionUri' | 'core' | 'state' | 'log'>, state: unknown): void {
@@ -85,6 +111,7 @@ export class MatrixPanel {
             () => false,
           ),
         run: async (r) => {
+          if (this.feed) return this.feed.run(r);
           // A settings change meanwhile must not take the probes' connections away.
           const release = this.core.hold();
           try {
@@ -123,22 +150,10 @@ export class MatrixPanel {
   }
 
   private async loadChoices(): Promise<void> {
+    const state = this.session.state;
+    state.latencyThresholdsMs = readSettings().latencyThresholdsMs;
     try {
-      await this.cluster.ready();
-      const { api } = this.core;
-      const choices: NetworkChoice[] = [];
-      for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
-        // Configured hosts first, then the nodes nobody configured SSH for (probed through the manager).
-        const configured = Object.values(s.hostOfNode);
-        const members = [...configured, ...s.nodes.filter((n) => !s.hostOfNode[n.id]).map((n) => n.hostname || n.id)];
-        const nets = await api.listNetworks(this.core.host(s.via!));
-        // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
-        const overlays = nets
-          .filter((x) => x.driver === 'overlay' && !x.builtIn)
-          .sort((a, b) => Number(b.attachable) - Number(a.attachable));
-        for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
-      }
-      const state = this.session.state;
+      const choices = this.feed?.choices ?? (await this.networkChoices());
       state.choices = choices;
       const sel = state.selected;
       const match = sel && choices.find((c) => c.via === sel.via && c.name === sel.network);
@@ -146,9 +161,25 @@ export class MatrixPanel {
       if (!match && choices[0]) state.selected = { via: choices[0].via, network: choices[0].name, hosts: choices[0].hosts };
       state.error = choices.length ? undefined : 'No overlay network found: create one with "Create Overlay Network…".';
     } catch (err) {
-      this.session.state.error = this.core.api.userMessage(err);
+      state.error = this.core.api.userMessage(err);
     }
     this.session.pushState();
+  }
+
+  private async networkChoices(): Promise<NetworkChoice[]> {
+    await this.cluster.ready();
+    const { api } = this.core;
+    const choices: NetworkChoice[] = [];
+    for (const s of this.cluster.swarms.swarms.filter((x) => x.via)) {
+      // Configured hosts first, then the nodes nobody configured SSH for (probed through the manager).
+      const configured = Object.values(s.hostOfNode);
+      const members = [...configured, ...s.nodes.filter((n) => !s.hostOfNode[n.id]).map((n) => n.hostname || n.id)];
+      const nets = await api.listNetworks(this.core.host(s.via!));
+      // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
+      const overlays = nets.filter((x) => x.driver === 'overlay' && !x.builtIn).sort((a, b) => Number(b.attachable) - Number(a.attachable));
+      for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
+    }
+    return choices;
   }
 
   private html(): string {
@@ -174,7 +205,7 @@ export class MatrixPanel {
 <title>Connectivity Matrix</title>
 </head>
 <body>
-<main id="app" aria-live="polite"></main>
+<main id="app"></main>
 <script type="module" nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
