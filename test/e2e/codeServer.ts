@@ -92,6 +92,10 @@ function envSettings(): Record<string, unknown> {
   throw new Error(`E2E_SETTINGS is not a JSON object: ${raw}`);
 }
 
+/** A key for the extension's test-only command: it is in no menu or palette (not contributed), so a keybinding runs it. */
+export const SYNTHETIC_MATRIX_KEY = 'Control+Alt+Shift+F9';
+const keybindings = [{ key: 'ctrl+alt+shift+f9', command: 'swarmOverlay.e2e.syntheticMatrix' }];
+
 /** Settings that keep the workbench quiet, offline and deterministic. */
 const quietSettings: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
@@ -131,6 +135,8 @@ function environment(base: string): NodeJS.ProcessEnv {
       resourceUrlTemplate: 'http://127.0.0.1:9/{publisher}/{name}/{version}/{path}',
     }),
     CS_DISABLE_FILE_DOWNLOADS: '1',
+    // Registers the extension's test-only command (the generated 64-host matrix feed).
+    SWARM_OVERLAY_E2E: '1',
   });
   for (const d of [home, env.XDG_CONFIG_HOME!, env.XDG_DATA_HOME!, env.XDG_CACHE_HOME!, env.XDG_STATE_HOME!, env.XDG_RUNTIME_DIR!]) {
     mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -278,6 +284,8 @@ export async function startCodeServer(opts: StartOptions = {}): Promise<CodeServ
       2,
     ),
   );
+
+  writeFileSync(path.join(userDataDir, 'User', 'keybindings.json'), JSON.stringify(keybindings, null, 2));
 
   const port = opts.port !== undefined && (await portFree(opts.port)) ? opts.port : await freePort();
   const url = `http://127.0.0.1:${port}`;
