@@ -47,7 +47,8 @@ function hostsOfRun(): string[] {
 // ---- the page, built once -------------------------------------------------------------------------
 
 const toolbar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
-const pickers = el('span', { class: 'pickers' });
+const networkBox = el('span', { class: 'network' });
+const hostsSlot = el('span', { class: 'hosts-slot' });
 const buttons = {
   run: el(tags.button, { id: 'run', appearance: 'primary' }, 'Run'),
   watch: el(tags.button, { id: 'watch', appearance: 'secondary' }, 'Watch'),
@@ -60,7 +61,7 @@ const exportButtons = (['json', 'csv', 'markdown'] as const).map((f) => {
   b.addEventListener('click', () => post({ type: 'export', format: f }));
   return b;
 });
-toolbar.append(pickers, buttons.run, buttons.watch, buttons.cancel, buttons.stop, ...exportButtons);
+toolbar.append(networkBox, hostsSlot, buttons.run, buttons.watch, buttons.cancel, buttons.stop, ...exportButtons);
 
 // Not a live region: the verdict's announcer below is the only one.
 const statusBox = el('section', { class: 'status', 'aria-label': 'Progress' });
@@ -85,29 +86,39 @@ buttons.stop.addEventListener('click', () => post({ type: 'stop' }));
 
 // ---- toolbar ---------------------------------------------------------------------------------------
 
-let pickersKey = '';
+let networkKey = '';
+let hostsKey = '';
+const pickedKey = () => JSON.stringify([state.choices, state.selected?.via, state.selected?.network]);
 
-/** The network dropdown and host boxes, rebuilt only when the networks offered or the one picked change. */
+/**
+ * The network dropdown and the host boxes, rebuilt only when the networks offered or the one picked
+ * change; a pick made in the dropdown itself keeps the dropdown (and its focus) and redoes the boxes.
+ */
 function updatePickers(): void {
-  const key = JSON.stringify([state.choices, state.selected?.via, state.selected?.network]);
-  if (key === pickersKey) return;
-  pickersKey = key;
-  const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
-  state.choices.forEach((c, i) => {
-    const o = el(
-      tags.option,
-      { value: String(i) },
-      `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`,
-    );
-    if (state.selected?.via === c.via && state.selected.network === c.name) o.setAttribute('selected', '');
-    net.append(o);
-  });
-  net.addEventListener('change', () => {
-    const c = state.choices[Number((net as HTMLSelectElement).value)];
-    if (c) state.selected = { via: c.via, network: c.name, hosts: [...c.hosts] };
-    saveSoon();
-    updateAll();
-  });
+  const key = pickedKey();
+  if (key !== networkKey) {
+    networkKey = key;
+    const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
+    state.choices.forEach((c, i) => {
+      const o = el(
+        tags.option,
+        { value: String(i) },
+        `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`,
+      );
+      if (state.selected?.via === c.via && state.selected.network === c.name) o.setAttribute('selected', '');
+      net.append(o);
+    });
+    net.addEventListener('change', () => {
+      const c = state.choices[Number((net as HTMLSelectElement).value)];
+      if (c) state.selected = { via: c.via, network: c.name, hosts: [...c.hosts] };
+      networkKey = pickedKey();
+      saveSoon();
+      updateAll();
+    });
+    networkBox.replaceChildren(el('label', { for: 'network' }, 'Network'), net);
+  }
+  if (key === hostsKey) return;
+  hostsKey = key;
   const choice = state.choices.find((c) => c.via === state.selected?.via && c.name === state.selected?.network);
   const hostsBox = el('fieldset', { class: 'hosts' }, el('legend', {}, 'Hosts'));
   for (const h of choice?.hosts ?? []) {
@@ -123,7 +134,7 @@ function updatePickers(): void {
     });
     hostsBox.append(cb);
   }
-  pickers.replaceChildren(el('label', { for: 'network' }, 'Network'), net, hostsBox);
+  hostsSlot.replaceChildren(hostsBox);
 }
 
 /** Where focus goes when the focused button is disabled: Run → Cancel during the run → Run again after. */

@@ -852,11 +852,20 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         g.__framesOn = false;
         const byType: Record<string, number[]> = {};
         let cells = 0;
-        for (const m of performance.getEntriesByType('measure') as Array<{ name: string; duration: number; detail?: unknown }>) {
+        const at: number[] = [];
+        for (const m of performance.getEntriesByType('measure') as Array<{
+          name: string;
+          duration: number;
+          startTime: number;
+          detail?: unknown;
+        }>) {
           (byType[m.name] ??= []).push(m.duration);
           cells += (m.detail as { cells?: number } | null)?.cells ?? 0;
+          if (m.name === 'matrix:matrix/cells') at.push(m.startTime);
         }
-        return { byType, cells, frames: g.__frames as number[], longFrames: g.__longFrames as number[] };
+        // From the first streamed cells to the last, as they reached the webview.
+        const streamMs = at.length ? Math.round(Math.max(...at) - Math.min(...at)) : 0;
+        return { byType, cells, streamMs, frames: g.__frames as number[], longFrames: g.__longFrames as number[] };
       });
       const stats = (xs: number[]) => {
         const s = [...xs].sort((a, b) => a - b);
@@ -868,6 +877,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       const frames = stats(measured.frames);
       const report = {
         cells: measured.cells,
+        streamedOverMs: measured.streamMs,
         cellUpdatesMs: cell,
         byMessageMs: others,
         framesMs: frames,
