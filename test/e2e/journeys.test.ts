@@ -895,7 +895,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       assert.equal(measured.cells, 64 * 64, 'every pair came in a measured matrix/cells update');
       assert.ok(cell.p95 <= 16, `an update of the streamed cells takes ${cell.p95} ms at the 95th percentile (≤ 16 ms)`);
       assert.ok(cell.max <= 50, `the slowest update of the streamed cells takes ${cell.max} ms (≤ 50 ms)`);
-      for (const [type, s] of Object.entries(others)) assert.ok(s.max <= 250, `${type}: the slowest takes ${s.max} ms (≤ 250 ms)`);
+      for (const [type, s] of Object.entries(others)) assert.ok(s.max <= 500, `${type}: the slowest takes ${s.max} ms (≤ 500 ms)`);
       await panelFocusOn(frame, 'run', 'focus back on Run once the run ended');
       // One live region, the verdict's; no cell in it.
       const live = await frame
