@@ -20,6 +20,8 @@ export interface Settings {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   refreshIntervalMs: number;
+  /** The node label whose value names a node's failure domain (unset: the core's default, `zone`). */
+  failureDomainLabel?: string;
   /** One line per numeric setting that was out of range or not a number (its default is used). */
   warnings: string[];
 }
@@ -61,6 +63,7 @@ export function readSettings(): Settings {
     connectTimeoutMs: seconds(CONNECT_TIMEOUT) * 1000,
     requestTimeoutMs: seconds(REQUEST_TIMEOUT) * 1000,
     refreshIntervalMs: seconds(REFRESH_INTERVAL) * 1000,
+    failureDomainLabel: config.get<string>('failureDomainLabel')?.trim() || undefined,
     warnings,
   };
 }
