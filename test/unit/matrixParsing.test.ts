@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from '../../src/core/matrix/diagnosis';
+import {
+  RAFT_RTT_WARN_MS,
+  anyRaftSlowPair,
+  finishCell,
+  overallDiagnoses,
+  raftLatencyDiagnoses,
+  unseenDiagnoses,
+  withUnseen,
+} from '../../src/core/matrix/diagnosis';
 import { parsePing } from '../../src/core/matrix/pingOutput';
 import type { MatrixCell, PingResult } from '../../src/shared/matrix';
 import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
@@ -186,4 +194,28 @@ test("diagnosis: a failed pair whose hosts never learned of each other's probe s
   const overall = unseenDiagnoses(unseen, 20);
   assert.equal(overall.length, 1);
   assert.match(overall[0]!, /^After 20 s h1 still did not know the probe\(s\) on h2: gossip \(7946\/tcp\+udp\)/);
+});
+
+test('managers far apart are named, with the slower direction; workers and fast pairs are not', () => {
+  const rtt: Record<string, number> = {
+    'h1>h2': 2,
+    'h2>h1': 3,
+    'h1>h3': 62,
+    'h3>h1': 81,
+    'h2>h3': 70,
+    'h3>h2': 49,
+    'h1>h4': 300,
+    'h4>h1': 300,
+  };
+  const cells = Object.entries(rtt).map(([k, ms]) => {
+    const [from, to] = k.split('>') as [string, string];
+    return { from, to, byName: ping(true), byIp: { ...ping(true), avgMs: ms }, ok: true };
+  });
+  assert.deepEqual(raftLatencyDiagnoses(new Set(['h1', 'h2', 'h3']), cells), [
+    'Managers h1 and h3 are 81 ms apart (round trip; over 50 ms hurts Raft): every change to the swarm waits for a majority of managers, so keep managers in one region, spread over its zones.',
+    'Managers h2 and h3 are 70 ms apart (round trip; over 50 ms hurts Raft): every change to the swarm waits for a majority of managers, so keep managers in one region, spread over its zones.',
+  ]);
+  assert.deepEqual(raftLatencyDiagnoses(new Set(['h1', 'h2']), cells), []);
+  assert.equal(anyRaftSlowPair(cells), true);
+  assert.equal(anyRaftSlowPair(cells.filter((c) => (c.byIp.avgMs ?? 0) < RAFT_RTT_WARN_MS)), false);
 });

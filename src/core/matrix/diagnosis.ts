@@ -76,3 +76,35 @@ export function unseenDiagnoses(unseen: Unseen, waitedS: number): string[] {
       `After ${waitedS} s ${host} still did not know the probe(s) on ${missing.join(', ')}: gossip (7946/tcp+udp) is blocked or slow between them; if a node left and rejoined this network moments before, Docker can take up to a minute to settle, so run again.`,
   );
 }
+
+/**
+ * Round trip between two managers above which Raft suffers: every change to the swarm (a service, a
+ * network, a node) commits only when a majority of managers has answered, so each waits at least this
+ * long, and Docker advises managers in one region's zones, a few ms apart. 50 ms is farther than any
+ * two zones of one region and what a link between regions starts at.
+ */
+export const RAFT_RTT_WARN_MS = 50;
+
+/** Manager pairs whose overlay round trip (the slower direction's average) is high enough to hurt Raft. */
+export function raftLatencyDiagnoses(managers: ReadonlySet<string>, cells: MatrixCell[]): string[] {
+  const worst = new Map<string, { a: string; b: string; ms: number }>();
+  for (const c of cells) {
+    const ms = c.byIp.avgMs;
+    if (c.from === c.to || ms === undefined || !managers.has(c.from) || !managers.has(c.to)) continue;
+    const [a, b] = [c.from, c.to].sort() as [string, string];
+    const key = `${a}\u0000${b}`;
+    if (ms > (worst.get(key)?.ms ?? -1)) worst.set(key, { a, b, ms });
+  }
+  return [...worst.values()]
+    .filter((p) => p.ms >= RAFT_RTT_WARN_MS)
+    .sort((x, y) => y.ms - x.ms)
+    .map(
+      (p) =>
+        `Managers ${p.a} and ${p.b} are ${Math.round(p.ms)} ms apart (round trip; over ${RAFT_RTT_WARN_MS} ms hurts Raft): every change to the swarm waits for a majority of managers, so keep managers in one region, spread over its zones.`,
+    );
+}
+
+/** Whether any pair is slow enough that the managers among its hosts are worth finding out. */
+export function anyRaftSlowPair(cells: MatrixCell[]): boolean {
+  return cells.some((c) => c.from !== c.to && (c.byIp.avgMs ?? 0) >= RAFT_RTT_WARN_MS);
+}

@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import type { HostProblem, MatrixCell, MatrixMode, MatrixReport, PingResult } from '../../shared/matrix';
 import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
+import { hostStatus } from '../hosts/hostStatus';
 import type { Logger } from '../log';
 import { type InspectedNetwork, inspectAllocated } from '../networks/overlayNetworks';
 import { type StepOptions, abortableDelay, checkpoint } from '../steps';
-import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
+import { type Unseen, anyRaftSlowPair, finishCell, overallDiagnoses, raftLatencyDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { DEFAULT_LEASE_S, leaseProblem } from './lease';
@@ -275,6 +276,12 @@ async function serviceRun(
   };
 }
 
+/** Which of the probed hosts are swarm managers: asked only when some pair is slow enough to matter to Raft. */
+async function managersAmong(hosts: DockerHosts, names: string[]): Promise<Set<string>> {
+  const statuses = await Promise.all(names.map((n) => hostStatus(hosts.get(n))));
+  return new Set(statuses.filter((s) => s.reachable && s.swarm.isManager).map((s) => s.name));
+}
+
 /** The measuring phase: every live probe pings every other (one exec per source), a retry of what failed, the diagnosis. */
 async function measureRound(
   hosts: DockerHosts,
@@ -341,6 +348,7 @@ async function measureRound(
   const diagnoses = [
     ...(failing ? unseenDiagnoses(unseen, Math.round(convergeMs / 1000)) : []),
     ...overallDiagnoses(o.hosts, cells, problems),
+    ...raftLatencyDiagnoses(anyRaftSlowPair(cells) ? await managersAmong(hosts, o.hosts) : new Set(), cells),
   ];
   const ok = problems.length === 0 && cells.every((c) => c.ok);
   return { cells, diagnoses, ok, measureMs };

@@ -13,7 +13,7 @@ import type { SwarmNode } from '../model';
 import type { InspectedNetwork } from '../networks/overlayNetworks';
 import { listNodes } from '../swarm/nodes';
 import { abortableDelay, checkpoint } from '../steps';
-import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
+import { type Unseen, finishCell, overallDiagnoses, raftLatencyDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from './lease';
 import { parsePing } from './pingOutput';
 import { type PingPlan, pingLimitS } from './pingScript';
@@ -156,7 +156,11 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     hosts: names,
     cells,
     problems,
-    diagnoses: [...(cells.some((c) => !c.ok) ? unseenDiagnoses(unseen, waitedS) : []), ...overallDiagnoses(names, cells, problems)],
+    diagnoses: [
+      ...(cells.some((c) => !c.ok) ? unseenDiagnoses(unseen, waitedS) : []),
+      ...overallDiagnoses(names, cells, problems),
+      ...raftLatencyDiagnoses(new Set(chosen.filter((n) => n.role === 'manager').map((n) => n.hostname || n.id)), cells),
+    ],
     timings,
   });
   if (eligible.length === 0) return done([]);
