@@ -9,7 +9,9 @@ import {
   RAFT_RTT_WARN_MS,
   anyRaftSlowPair,
   finishCell,
+  ipsecDiagnoses,
   overallDiagnoses,
+  parseIpsecCheck,
   raftLatencyDiagnoses,
   unseenDiagnoses,
   withUnseen,
@@ -218,4 +220,26 @@ test('managers far apart are named, with the slower direction; workers and fast 
   assert.deepEqual(raftLatencyDiagnoses(new Set(['h1', 'h2']), cells), []);
   assert.equal(anyRaftSlowPair(cells), true);
   assert.equal(anyRaftSlowPair(cells.filter((c) => (c.byIp.avgMs ?? 0) < RAFT_RTT_WARN_MS)), false);
+});
+
+test('encrypted overlay: a kernel without AES-GCM for ESP is named; with it everywhere, ESP on the path; nothing when green or plain', () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (from, to) => ({ name: from === to, ip: from === to }));
+  const none = new Map([
+    ['h1', true],
+    ['h2', false],
+    ['h3', true],
+  ]);
+  assert.deepEqual(
+    ipsecDiagnoses(true, cells, none).map((d) => d.slice(0, 60)),
+    ['h2 cannot use IPsec: its kernel has no AES-GCM for ESP (rfc4'],
+  );
+  const all = new Map(['h1', 'h2', 'h3'].map((h) => [h, true]));
+  assert.match(ipsecDiagnoses(true, cells, all)[0]!, /ESP \(IP protocol 50\) is dropped on the path between them/);
+  assert.deepEqual(ipsecDiagnoses(true, cells, new Map([...all, ['h3', undefined]])), [], 'no guess when a host could not be asked');
+  assert.deepEqual(ipsecDiagnoses(false, cells, none), []);
+  const green = matrix(['h1', 'h2'], () => ({ name: true, ip: true }));
+  assert.deepEqual(ipsecDiagnoses(true, green, none), []);
+  assert.equal(parseIpsecCheck('x\n__ipsec=no\n'), false);
+  assert.equal(parseIpsecCheck('__ipsec=yes'), true);
+  assert.equal(parseIpsecCheck('sh: grep: not found'), undefined);
 });

@@ -108,3 +108,36 @@ export function raftLatencyDiagnoses(managers: ReadonlySet<string>, cells: Matri
 export function anyRaftSlowPair(cells: MatrixCell[]): boolean {
   return cells.some((c) => c.from !== c.to && (c.byIp.avgMs ?? 0) >= RAFT_RTT_WARN_MS);
 }
+
+/**
+ * What a host's kernel says about the IPsec Docker's encrypted overlay needs: ESP with AES-GCM
+ * (`rfc4106(gcm(aes))`). Read from /proc/crypto inside a probe (the file is the host kernel's, not
+ * namespaced). The algorithm loads on first use, and dockerd asked for it when the probes' peers
+ * appeared, so by the time the pings have failed a kernel that can do it lists it.
+ */
+export const IPSEC_CHECK = "grep -q 'rfc4106(gcm(aes))' /proc/crypto && echo __ipsec=yes || echo __ipsec=no";
+
+export function parseIpsecCheck(output: string): boolean | undefined {
+  const m = /__ipsec=(yes|no)/.exec(output);
+  return m ? m[1] === 'yes' : undefined;
+}
+
+/**
+ * On an encrypted overlay with failing pairs across hosts: the hosts whose kernel cannot do the IPsec
+ * Docker asks for (no traffic leaves or enters them encrypted), or, when every kernel can, the ESP
+ * protocol dropped on the path — neither is fixed by opening 4789/udp. Empty otherwise.
+ */
+export function ipsecDiagnoses(encrypted: boolean, cells: MatrixCell[], ipsec: ReadonlyMap<string, boolean | undefined>): string[] {
+  if (!encrypted || !cells.some((c) => c.from !== c.to && !c.byIp.ok)) return [];
+  const lacking = [...ipsec].filter(([, ok]) => ok === false).map(([h]) => h);
+  if (lacking.length > 0) {
+    return lacking.map(
+      (h) =>
+        `${h} cannot use IPsec: its kernel has no AES-GCM for ESP (rfc4106(gcm(aes)) is missing from /proc/crypto), so no traffic of this encrypted overlay leaves or enters it — use an unencrypted overlay, or a kernel with ESP (esp4) and AES-GCM support.`,
+    );
+  }
+  if ([...ipsec.values()].some((ok) => ok === undefined)) return [];
+  return [
+    'Every host’s kernel has the IPsec (ESP, AES-GCM) this encrypted overlay needs, yet pairs fail: if the same hosts reach each other on an unencrypted overlay, ESP (IP protocol 50) is dropped on the path between them — allow protocol 50 as well as 4789/udp.',
+  ];
+}
