@@ -254,6 +254,9 @@ describe('connectivity matrix', () => {
     let stopped = false;
     let stopping: Promise<void> | undefined;
     const r = await run({
+      // Pings long enough (about 6 s each) that h3's dockerd is surely gone before they end: with the default
+      // plan the measuring could finish before ctl.sh had stopped it on a busy machine (seen in CI: no h3 cell failed).
+      plan: { count: 15, timeoutS: 2, intervalS: 0.4 },
       onProgress: (m) => {
         if (!stopped && /Measuring/.test(m)) {
           stopped = true;
