@@ -121,16 +121,16 @@ export class Wizard {
     });
   }
 
-  /** Any number of items (none too); `selected` (labels) starts ticked, else the items marked `picked`. */
+  /** Any number of items (none too); `selected` (labels: the defaults, or the answer kept) starts ticked. */
   pickMany<T extends vscode.QuickPickItem>(
     items: readonly T[],
-    options: { placeHolder?: string; selected?: readonly string[] },
+    options: { placeHolder?: string; selected: readonly string[] },
   ): Promise<T[]> {
     const qp = vscode.window.createQuickPick<T>();
     qp.canSelectMany = true;
     qp.items = items;
     qp.placeholder = options.placeHolder;
-    qp.selectedItems = items.filter((i) => (options.selected ? options.selected.includes(i.label) : i.picked));
+    qp.selectedItems = items.filter((i) => options.selected.includes(i.label));
     return this.ask(qp, (resolve, listen) => {
       listen(qp.onDidAccept(() => resolve([...qp.selectedItems])));
     });

@@ -28,11 +28,11 @@ export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: Swa
   const flags: WizardStep = async (flow) => {
     const picked = await flow.pickMany(
       [
-        { label: 'attachable', picked: true, description: 'standalone containers may join (needed by the connectivity matrix)' },
-        { label: 'encrypted', picked: false, description: 'IPsec between nodes: costs CPU and throughput; not supported on Windows hosts' },
-        { label: 'internal', picked: false, description: 'no route to the outside world' },
+        { label: 'attachable', description: 'standalone containers may join (needed by the connectivity matrix)' },
+        { label: 'encrypted', description: 'IPsec between nodes: costs CPU and throughput; not supported on Windows hosts' },
+        { label: 'internal', description: 'no route to the outside world' },
       ],
-      { placeHolder: 'Options (space toggles, Enter confirms)', selected: kept.flags },
+      { placeHolder: 'Options (space toggles, Enter confirms)', selected: kept.flags ?? ['attachable'] },
     );
     kept.flags = picked.map((f) => f.label);
     return subnet;
