@@ -112,7 +112,62 @@ async function main(): Promise<void> {
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(results, null, 2));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${String(err)}\n`);
-  process.exitCode = 1;
-});
+/** Wall time of a command, median of n runs, in ms. */
+function wallMedian(n: number, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+}
+
+/**
+ * Cold start, as a user meets it: a one-shot CLI `hosts` on one host (Node start, core load, SSH connect
+ * and login, API version, /info) next to OpenSSH's `ssh host true` (connect, login, one exec), and the
+ * parts that are ours to cut: Node's own start and loading the core bundle.
+ */
+function coldStart(): void {
+  const n = Number(process.env.BENCH_N_COLD ?? 9);
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-cold-'));
+  const oneHost = path.join(dir, 'hosts.json');
+  writeFileSync(oneHost, JSON.stringify([target]));
+  const root = path.join(__dirname, '..');
+  const sshTrue = wallMedian(n, '/usr/bin/ssh', ['-F', path.join(STATE, 'ssh_config'), target.name, 'true']);
+  const nodeAlone = wallMedian(n, process.execPath, ['-e', '0']);
+  const coreLoad = wallMedian(n, process.execPath, ['-e', `require(${JSON.stringify(path.join(root, 'dist', 'core.js'))})`]);
+  const cliArgs = [
+    path.join(root, 'dist', 'cli.js'),
+    '--hosts-file',
+    oneHost,
+    '--known-hosts',
+    path.join(STATE, 'known_hosts'),
+    '--ssh-config',
+    path.join(STATE, 'ssh_config'),
+    'hosts',
+  ];
+  const cliHosts = wallMedian(n, process.execPath, cliArgs, { PATH: process.env.PATH, HOME: process.env.HOME });
+  const ratio = cliHosts / sshTrue;
+  process.stdout.write(
+    [
+      '',
+      `Cold start on ${target.name}, median wall ms of ${n} runs (target: CLI \`hosts\` ≤ 1.5× \`ssh host true\`)`,
+      '',
+      '| what | ms | × ssh host true |',
+      '|---|---:|---:|',
+      `| OpenSSH \`ssh ${target.name} true\` | ${sshTrue.toFixed(0)} | 1.0× |`,
+      `| \`node -e 0\` (Node's own start) | ${nodeAlone.toFixed(0)} | ${(nodeAlone / sshTrue).toFixed(2)}× |`,
+      `| Node start + load dist/core.js | ${coreLoad.toFixed(0)} | ${(coreLoad / sshTrue).toFixed(2)}× |`,
+      `| \`swarm-overlay hosts\` on one host | ${cliHosts.toFixed(0)} | ${ratio.toFixed(2)}× ${ratio <= 1.5 ? 'PASS' : 'MISS'} |`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main()
+  .then(() => coldStart())
+  .catch((err: unknown) => {
+    process.stderr.write(`bench: ${String(err)}\n`);
+    process.exitCode = 1;
+  });

@@ -3,6 +3,23 @@ import * as esbuild from 'esbuild';
 import { chmodSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+
+// dockerode's BuildKit code (buildImage with version 2: its session and progress decoding) pulls in
+// @grpc/grpc-js, @grpc/proto-loader and protobufjs: about 100 ms of load time on every start for code
+// this extension never runs. Both modules are replaced by one that says so, should anything call it.
+const noBuildKit = {
+  name: 'no-buildkit',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'no-buildkit' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-buildkit' }, () => ({
+      contents:
+        "const no = () => { throw new Error('BuildKit is not part of Swarm Overlay'); }; module.exports = no; module.exports.followProgress = no;",
+      loader: 'js',
+    }));
+  },
+};
 const common = {
   bundle: true,
   platform: 'node',
@@ -13,6 +30,7 @@ const common = {
   logLevel: 'warning',
   // ssh2's native addons are optional: without them it uses its pure-JS crypto.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  plugins: [noBuildKit],
 };
 
 await Promise.all([

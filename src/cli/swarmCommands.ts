@@ -3,8 +3,9 @@ import type { Core } from '../core/core';
 import type { SwarmNode } from '../core/model';
 import { isIPv4 } from '../core/networks/cidr';
 import { type NodeChange, changeNode, removeNode, roleChangeWarnings } from '../core/swarm/nodeActions';
-import { findNode, listNodes, managerUp } from '../core/swarm/nodes';
-import { quorum, quorumLine } from '../core/swarm/quorum';
+import { DEFAULT_FAILURE_DOMAIN_LABEL, swarmQuorum } from '../core/swarm/failureDomains';
+import { findNode, listNodes } from '../core/swarm/nodes';
+import { quorumLine } from '../core/swarm/quorum';
 import {
   addressPoolProblem,
   dataPathPortProblem,
@@ -40,10 +41,9 @@ export function nodesTable(nodes: SwarmNode[]): string {
   );
 }
 
-async function nodesDoc(core: Core, via: string) {
+async function nodesDoc(core: Core, via: string, domainLabel: string | undefined) {
   const nodes = await listNodes(core.hosts.get(via));
-  const managers = nodes.filter((n) => n.role === 'manager');
-  const q = quorum(managers.length, managers.filter(managerUp).length);
+  const q = swarmQuorum(nodes, domainLabel);
   return {
     nodes: nodes.map(({ version: _v, ...n }) => n),
     quorum: {
@@ -52,6 +52,7 @@ async function nodesDoc(core: Core, via: string) {
       majority: q.majority,
       faultTolerance: q.faultTolerance,
       hasQuorum: q.hasQuorum,
+      domainAtRisk: q.domainAtRisk ?? null,
       warnings: q.warnings,
     },
     line: quorumLine(q),
@@ -178,10 +179,12 @@ const swarmRotateToken = throughManager({
 
 const nodes = throughManager({
   name: 'nodes',
-  usage: '  nodes --via <host>                      Nodes and quorum, read through a manager',
-  prepare(_a, viaName) {
+  usage: `  nodes --via <host> [--domain-label KEY]  Nodes and quorum, read through a manager; KEY: the node label naming failure domains (${DEFAULT_FAILURE_DOMAIN_LABEL})`,
+  options: { 'domain-label': { type: 'string' } },
+  prepare(a, viaName) {
+    const domainLabel = a.string('domain-label');
     return async ({ core, io, json }) => {
-      const doc = await nodesDoc(core, viaName);
+      const doc = await nodesDoc(core, viaName, domainLabel);
       const text = nodesTable(doc.raw) + `\n${doc.line}\n${doc.quorum.warnings.map((w) => `warning: ${w}`).join('\n')}`;
       out(io, json, { nodes: doc.nodes, quorum: doc.quorum }, text);
       return doc.quorum.hasQuorum && doc.nodes.every((n) => n.status === 'ready') ? 0 : 1;

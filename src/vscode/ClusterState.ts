@@ -7,6 +7,7 @@ import type { HostStatus } from '../core/model';
 import type { ServicesView } from '../core/services/services';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
 import type { CoreService } from './platform/CoreService';
+import { readSettings } from './platform/settings';
 
 export class ClusterState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -113,7 +114,9 @@ export class ClusterState implements vscode.Disposable {
       do {
         this.overviewAgain = false;
         try {
-          this.swarms = await this.core.api.swarmOverview(this.core.docker(), [...this.statuses.values()]);
+          this.swarms = await this.core.api.swarmOverview(this.core.docker(), [...this.statuses.values()], {
+            failureDomainLabel: readSettings().failureDomainLabel,
+          });
         } catch (err) {
           this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         }

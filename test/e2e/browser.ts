@@ -176,7 +176,9 @@ export async function contextMenu(page: Page, item: Locator, action: string): Pr
 }
 
 const quickInput = (page: Page) => page.locator('.quick-input-widget');
-const quickInputBox = (page: Page) => page.locator('.quick-input-widget .quick-input-box input');
+export const quickInputBox = (page: Page) => page.locator('.quick-input-widget .quick-input-box input');
+/** The Back button of a multi-step input (left of its title). */
+export const quickInputBack = (page: Page) => page.locator('.quick-input-widget .quick-input-left-action-bar .codicon-quick-input-back');
 
 /** Rows of the open quick pick whose label is exactly `label`. */
 export function quickPickItem(page: Page, label: string): Locator {

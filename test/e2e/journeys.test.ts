@@ -15,6 +15,8 @@ import {
   launch,
   openContextMenu,
   openSidebar,
+  quickInputBack,
+  quickInputBox,
   quickInputMessage,
   typeInQuickInput,
   webviewFrame,
@@ -360,28 +362,60 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
     onScreen('j3', async (t) => {
       await expandView(page, 'Networks');
       await runCommand(page, 'Swarm Overlay: Create Overlay Network…');
-      // One swarm among the hosts: no swarm picker; the networks are read, then the steps.
+      // One swarm among the hosts: no swarm picker; the networks are read, then the steps (five without a subnet).
+      const TYPO = `${NET}-typo`;
       assert.match(
-        await typeInQuickInput(page, 'Create Overlay Network (1/4)', NET, { submit: false, prompt: /Network name/ }),
+        await typeInQuickInput(page, 'Create Overlay Network (1/5)', TYPO, { submit: false, prompt: /Network name/ }),
         /^Network name \(Press 'Enter' to confirm/,
       );
       await shot(page, 'j3-create-network-name', t);
       await page.keyboard.press('Enter');
-      // Step 2: the options, attachable already ticked; the encrypted option explains its cost.
+      // Step 2: the options, attachable already ticked; the encrypted option explains its cost; Back on the left of the title.
       await waitVisible(page, quickPickItem(page, 'encrypted').first(), 'the network options', 30_000);
+      await waitVisible(
+        page,
+        page.locator('.quick-input-widget .quick-input-title', { hasText: 'Create Overlay Network (2/5)' }),
+        'step 2/5',
+        5_000,
+      );
       const options = await page
         .locator('.quick-input-widget .quick-input-list .monaco-list-row')
         .evaluateAll((rows) => rows.map((r) => ({ text: (r.textContent ?? '').trim(), checked: r.getAttribute('aria-checked') })));
       t.diagnostic(`options: ${JSON.stringify(options)}`);
       assert.equal(options.find((o) => o.text.startsWith('attachable'))?.checked, 'true', 'attachable is on by default');
       assert.match(options.find((o) => o.text.startsWith('encrypted'))?.text ?? '', /not supported on Windows hosts/);
+      await waitVisible(page, quickInputBack(page), 'the Back button of step 2', 5_000);
       await shot(page, 'j3-create-network-options', t);
+      // Back: step 1 again, with the name typed there; change it, and step 2 keeps its ticks.
+      await quickInputBack(page).click();
+      await waitVisible(
+        page,
+        page.locator('.quick-input-widget .quick-input-title', { hasText: 'Create Overlay Network (1/5)' }),
+        'step 1/5 again',
+        5_000,
+      );
+      assert.equal(await quickInputBox(page).inputValue(), TYPO, 'the name typed before is kept');
+      assert.equal(await quickInputBack(page).count(), 0, 'no Back on the first step');
+      await typeInQuickInput(page, 'Create Overlay Network (1/5)', NET, { prompt: /Network name/ });
+      await waitVisible(
+        page,
+        page.locator('.quick-input-widget .quick-input-title', { hasText: 'Create Overlay Network (2/5)' }),
+        'step 2/5 again',
+        5_000,
+      );
+      await waitVisible(page, quickPickItem(page, 'encrypted').first(), 'the network options again', 5_000);
+      assert.equal(
+        await page.locator('.quick-input-widget .quick-input-list .monaco-list-row[aria-checked="true"]').count(),
+        1,
+        'attachable, and only it, still ticked',
+      );
       await page.keyboard.press('Enter');
-      await typeInQuickInput(page, 'Create Overlay Network (3/4)', SUBNET, { prompt: /^Subnet/ });
-      await typeInQuickInput(page, 'Create Overlay Network (3/4)', '10.210.0.1', { prompt: /^Gateway inside 10\.210\.0\.0\/24/ });
-      await typeInQuickInput(page, 'Create Overlay Network (3/4)', '10.210.0.128/25', { prompt: /^IP range/ });
-      await typeInQuickInput(page, 'Create Overlay Network (4/4)', '1400', { prompt: /^MTU/ });
-      await typeInQuickInput(page, 'Create Overlay Network (4/4)', 'team=e2e, purpose=matrix', { submit: false, prompt: /^Labels/ });
+      // With a subnet, seven steps: its gateway and IP range follow.
+      await typeInQuickInput(page, 'Create Overlay Network (3/5)', SUBNET, { prompt: /^Subnet/ });
+      await typeInQuickInput(page, 'Create Overlay Network (4/7)', '10.210.0.1', { prompt: /^Gateway inside 10\.210\.0\.0\/24/ });
+      await typeInQuickInput(page, 'Create Overlay Network (5/7)', '10.210.0.128/25', { prompt: /^IP range/ });
+      await typeInQuickInput(page, 'Create Overlay Network (6/7)', '1400', { prompt: /^MTU/ });
+      await typeInQuickInput(page, 'Create Overlay Network (7/7)', 'team=e2e, purpose=matrix', { submit: false, prompt: /^Labels/ });
       await shot(page, 'j3-create-network-labels', t);
       await page.keyboard.press('Enter');
       const t0 = Date.now();
@@ -410,7 +444,8 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         JSON.stringify(info),
       );
       await shot(page, 'j3-network-created', t);
-      // What Docker has, read back through the CLI.
+      // What Docker has, read back through the CLI: the name as changed after Back, not the first one.
+      assert.ok(!networkNames().includes(TYPO), `no network named ${TYPO}`);
       const inspect = cli('--json', 'network', 'inspect', NET, '--via', 'h1');
       assert.equal(inspect.status, 0, inspect.stderr);
       const doc = JSON.parse(inspect.stdout) as {
@@ -436,7 +471,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       const before = networkNames();
       await runCommand(page, 'Swarm Overlay: Create Overlay Network…');
       // The name of the network made in J3 is taken.
-      await typeInQuickInput(page, 'Create Overlay Network (1/4)', NET, { submit: false, prompt: /Network name/ });
+      await typeInQuickInput(page, 'Create Overlay Network (1/5)', NET, { submit: false, prompt: /Network name/ });
       await waitUntil(
         page,
         'the "name taken" message',
@@ -444,7 +479,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         (m) => m === `A network named "${NET}" exists already on this swarm.`,
         5_000,
       );
-      await typeInQuickInput(page, 'Create Overlay Network (1/4)', BAD);
+      await typeInQuickInput(page, 'Create Overlay Network (1/5)', BAD);
       await waitVisible(page, quickPickItem(page, 'encrypted').first(), 'the network options', 30_000);
       await page.keyboard.press('Enter');
       const cases: Array<[string, RegExp]> = [
@@ -454,7 +489,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         ['10.211.0.5/24', /has host bits set: write it as 10\.211\.0\.0\/24\.$/],
       ];
       for (const [value, expected] of cases) {
-        await typeInQuickInput(page, 'Create Overlay Network (3/4)', value, { submit: false });
+        await typeInQuickInput(page, 'Create Overlay Network (3/5)', value, { submit: false });
         const message = await waitUntil(
           page,
           `the message for ${value}`,
@@ -469,7 +504,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         await page.waitForTimeout(300);
         assert.match(
           (await page.locator('.quick-input-widget .quick-input-title').first().textContent()) ?? '',
-          /Create Overlay Network \(3\/4\)/,
+          /Create Overlay Network \(3\/5\)/,
         );
         assert.equal(await quickInputMessage(page), message);
       }
@@ -488,6 +523,8 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       await page.keyboard.press('Escape'); // whatever an earlier failed step left open
       const entries = await openContextMenu(page, treeItem(page, 'Networks', NET));
       t.diagnostic(`context menu of ${NET}: ${entries.join(' | ')}`);
+      // From the overlay the run starts at once: no Run press for the first verdict.
+      const t0 = Date.now();
       await clickMenuEntry(page, 'Run Connectivity Matrix');
       const frame = webviewFrame(page);
       const run = frame.locator('#run');
@@ -523,8 +560,6 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       });
       assert.match((await frame.locator('#network').textContent()) ?? '', new RegExp(`${NET} \\(via h1\\)`));
       await shot(page, 'j4-matrix-panel', t);
-      const t0 = Date.now();
-      await run.click();
       const verdict = frame.locator('.verdict h2');
       await verdict.waitFor({ state: 'visible', timeout: 120_000 });
       timings.matrixRunMs = Date.now() - t0;
@@ -563,6 +598,13 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
       assert.match(scriptSrc, /'nonce-[A-Za-z0-9+/=]{16,}'/);
       assert.doesNotMatch(scriptSrc, /unsafe-inline|unsafe-eval/);
+      // Run reruns: the verdict goes while it runs, and comes back.
+      const t1 = Date.now();
+      await run.click();
+      await verdict.waitFor({ state: 'hidden', timeout: 10_000 });
+      await verdict.waitFor({ state: 'visible', timeout: 120_000 });
+      timings.matrixRerunMs = Date.now() - t1;
+      assert.equal((await verdict.textContent())?.trim(), `All 9 pairs pass on ${NET}.`, 'the rerun');
       // Every probe is gone from every host.
       for (const h of HOSTS)
         assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);

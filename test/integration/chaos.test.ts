@@ -258,6 +258,7 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
     { kind, host, members, mode }: { kind: OpKind; host: string; members: string[]; mode: MatrixMode },
     signal: AbortSignal,
     onStep: (s: string) => void,
+    runId: string,
   ): Promise<MatrixResult | undefined> {
     const steps = { signal, onStep };
     const h = (n: string) => c.hosts.get(n);
@@ -286,6 +287,7 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
           image: IMAGE,
           logger: c.logger,
           mode,
+          runId,
           leaseS: mode === 'service' ? SERVICE_LEASE_S : LEASE_S,
           convergeTimeoutMs: 6_000,
           temporaryCopy: true,
@@ -295,18 +297,23 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
     }
   }
 
-  /** Probe containers, temporary networks and (on a manager) probe services on each host, read through the docker CLI. */
-  async function leftovers(): Promise<Record<string, { probes: number; networks: number; services: number }>> {
+  /** The run id of episode i's matrix run: its leftovers are told apart from an earlier, excused episode's. */
+  const episodeRun = (i: number) => `chaos${SEED}e${i}`;
+
+  /**
+   * Probe containers, temporary networks and (on a manager) probe services on each host, read through the
+   * docker CLI: of one run, or of every run.
+   */
+  async function leftovers(runId?: string): Promise<Record<string, { probes: number; networks: number; services: number }>> {
     const count = (s: string) => s.split('\n').filter(Boolean).length;
+    const of = (label: string) => (runId ? `label=${label}=${runId}` : `label=${label}`);
     return Object.fromEntries(
       await Promise.all(
         names.map(async (h) => {
-          const ps = await inHost(h, ['docker', 'ps', '-aq', '--filter', `label=${PROBE_LABEL}`]);
-          const nets = await inHost(h, ['docker', 'network', 'ls', '-q', '--filter', `label=${TEMPORARY_LABEL}`]);
+          const ps = await inHost(h, ['docker', 'ps', '-aq', '--filter', of(PROBE_LABEL)]);
+          const nets = await inHost(h, ['docker', 'network', 'ls', '-q', '--filter', of(TEMPORARY_LABEL)]);
           const manager = (await oracleHost(h)).manager;
-          const services = manager
-            ? await inHost(h, ['docker', 'service', 'ls', '-q', '--filter', `label=${PROBE_LABEL}`])
-            : { stdout: '' };
+          const services = manager ? await inHost(h, ['docker', 'service', 'ls', '-q', '--filter', of(PROBE_LABEL)]) : { stdout: '' };
           return [h, { probes: count(ps.stdout), networks: count(nets.stdout), services: count(services.stdout) }] as const;
         }),
       ),
@@ -421,7 +428,7 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
       let error = '';
       let result: MatrixResult | undefined;
       try {
-        result = await operate(opCore, choice, controller.signal, onStep);
+        result = await operate(opCore, choice, controller.signal, onStep, episodeRun(i));
       } catch (err) {
         error = userMessage(err);
         outcome = isCancelled(err) || isCancelledLate(err) ? 'cancelled' : 'failed';
@@ -431,7 +438,7 @@ describe(`chaos: random faults during init, join, create and the matrix (seed ${
       const ms = Date.now() - t;
       if (stepsSeen < atStep) counts.applied[`${fault} (not reached)`] = (counts.applied[`${fault} (not reached)`] ?? 0) + 1;
       const secondOutcome = second ? await second : undefined;
-      const probesBeforeHeal = kind === 'matrix' ? await leftovers().catch(() => undefined) : undefined;
+      const probesBeforeHeal = kind === 'matrix' ? await leftovers(episodeRun(i)).catch(() => undefined) : undefined;
       await heal();
       await settle();
       const op = (counts.ops[kind] ??= { ok: 0, failed: 0, cancelled: 0, maxMs: 0 });

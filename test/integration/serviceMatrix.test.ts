@@ -1,6 +1,7 @@
 // Service mode of the connectivity matrix against the real lab: a 3-node swarm probed through h1
 // alone (a core whose hosts are only h1), checked against container mode on the same lab, with a
-// drained node, VXLAN dropped on one node, a cancel, and the CLI with a one-host hosts file.
+// drained node, VXLAN dropped on one node, the probe image missing on one node, a cancel, and the CLI
+// with a one-host hosts file.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import { changeNode } from '../../src/core/swarm/nodeActions';
 import type { MatrixCell } from '../../src/shared/matrix';
-import { freshSwarm, lab, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
+import { freshSwarm, lab, labCore, labExec, leaveSwarms, probesLeft, restoreProbeImage, runCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -124,6 +125,30 @@ describe('connectivity matrix, service mode through one manager', () => {
     }
     assert.equal(await services(), 0);
     assert.equal(await probesLeft(all, names), 0);
+  });
+
+  test('the probe image missing on h3 (and no registry): h3 is reported with the reason the swarm gives, the others green', async () => {
+    labExec('h3', ['docker', 'image', 'rm', '-f', IMAGE]);
+    try {
+      const r = await serviceRun();
+      assert.deepEqual(
+        r.problems.map((p) => [p.host, p.state]),
+        [['h3', 'not-started']],
+        JSON.stringify(r.problems),
+      );
+      assert.match(r.problems[0]!.reason, /probe task could not run there .*(No such image|pull|not found)/i, r.problems[0]!.reason);
+      assert.deepEqual(
+        r.cells.map((c) => `${c.from}>${c.to}`),
+        ['h1>h1', 'h1>h2', 'h2>h1', 'h2>h2'],
+      );
+      assert.ok(
+        r.cells.every((c) => c.ok),
+        why(r.cells),
+      );
+    } finally {
+      restoreProbeImage('h3');
+    }
+    assert.equal(await services(), 0);
   });
 
   test('a cancel while the tasks run leaves no service', async () => {

@@ -89,13 +89,35 @@ describe('swarm from the core and the CLI', () => {
     assert.deepEqual(Object.values(view.swarms[0]!.hostOfNode).sort(), ['h1', 'h2', 'h3']);
   });
 
-  test('promote h2: 3 managers tolerate 1; demote it back', async () => {
+  test('promote h2: 3 managers tolerate 1; zone labels that put two in one zone are flagged; demote it back', async () => {
     await changeNode(h('h1'), 'h2', { kind: 'role', role: 'manager' });
     let nodes = await byHost();
     assert.equal(nodes.h2!.role, 'manager');
     const q = quorum(3);
     assert.equal(Object.values(nodes).filter((n) => n.role === 'manager').length, q.managers);
     assert.equal(q.faultTolerance, 1);
+
+    // Failure domains: h1 and h2 in zone a, h3 in zone b (labels set through the CLI, read back by Docker's own).
+    for (const [node, zone] of [
+      ['h1', 'a'],
+      ['h2', 'a'],
+      ['h3', 'b'],
+    ] as const)
+      assert.equal(cli('node', 'label', node, '--via', 'h1', '--add', `zone=${zone}`).code, 0);
+    const dockerSays = labExec('h1', ['docker', 'node', 'ls', '--format', '{{.Hostname}}', '--filter', 'node.label=zone=a']);
+    assert.deepEqual(dockerSays.trim().split('\n').sort(), ['h1', 'h2']);
+    const statuses = await core.hosts.statusAll();
+    const risky = (await swarmOverview(core.hosts, statuses)).swarms[0]!.quorum!;
+    assert.equal(risky.domainAtRisk, 'zone a holds 2 of 3 managers');
+    assert.ok(risky.warnings.includes('2 of 3 managers are in zone a: losing zone a loses the swarm.'), risky.warnings.join('\n'));
+    const viaCli = cli('--json', 'nodes', '--via', 'h2');
+    assert.equal(JSON.parse(viaCli.stdout).quorum.domainAtRisk, 'zone a holds 2 of 3 managers', viaCli.stderr);
+    // Another label key sees no domains at all; zones a, b, c are safe.
+    assert.equal((await swarmOverview(core.hosts, statuses, { failureDomainLabel: 'rack' })).swarms[0]!.quorum!.domainAtRisk, undefined);
+    assert.equal(cli('node', 'label', 'h2', '--via', 'h1', '--add', 'zone=c').code, 0);
+    assert.equal(JSON.parse(cli('--json', 'nodes', '--via', 'h1').stdout).quorum.domainAtRisk, null);
+    for (const node of ['h1', 'h2', 'h3']) assert.equal(cli('node', 'label', node, '--via', 'h1', '--rm', 'zone').code, 0);
+
     await changeNode(h('h1'), 'h2', { kind: 'role', role: 'worker' });
     nodes = await byHost();
     assert.equal(nodes.h2!.role, 'worker');

@@ -41,6 +41,12 @@ export function labExec(host: string, args: string[], input?: string): string {
   return execFileSync(path.join(LAB_DIR, 'exec.sh'), [host, ...args], { encoding: 'utf8', input, timeout: 60_000 });
 }
 
+/** Loads the lab's probe image on a host again (test/lab/up.sh loads it from this tar on every host). */
+export function restoreProbeImage(host: string): void {
+  const log = readFileSync(path.join(STATE, 'image.log'), 'utf8').trim().split('\n');
+  labExec(host, ['docker', 'load', '-q', '-i', log[log.length - 1]!]);
+}
+
 export function labExecStatus(host: string, args: string[]): number {
   return spawnSync(path.join(LAB_DIR, 'exec.sh'), [host, ...args], { stdio: 'ignore', timeout: 60_000 }).status ?? -1;
 }

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from '../../src/core/matrix/diagnosis';
+import {
+  RAFT_RTT_WARN_MS,
+  anyRaftSlowPair,
+  finishCell,
+  ipsecDiagnoses,
+  overallDiagnoses,
+  parseIpsecCheck,
+  raftLatencyDiagnoses,
+  unseenDiagnoses,
+  withUnseen,
+} from '../../src/core/matrix/diagnosis';
 import { parsePing } from '../../src/core/matrix/pingOutput';
 import type { MatrixCell, PingResult } from '../../src/shared/matrix';
 import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
@@ -186,4 +196,50 @@ test("diagnosis: a failed pair whose hosts never learned of each other's probe s
   const overall = unseenDiagnoses(unseen, 20);
   assert.equal(overall.length, 1);
   assert.match(overall[0]!, /^After 20 s h1 still did not know the probe\(s\) on h2: gossip \(7946\/tcp\+udp\)/);
+});
+
+test('managers far apart are named, with the slower direction; workers and fast pairs are not', () => {
+  const rtt: Record<string, number> = {
+    'h1>h2': 2,
+    'h2>h1': 3,
+    'h1>h3': 62,
+    'h3>h1': 81,
+    'h2>h3': 70,
+    'h3>h2': 49,
+    'h1>h4': 300,
+    'h4>h1': 300,
+  };
+  const cells = Object.entries(rtt).map(([k, ms]) => {
+    const [from, to] = k.split('>') as [string, string];
+    return { from, to, byName: ping(true), byIp: { ...ping(true), avgMs: ms }, ok: true };
+  });
+  assert.deepEqual(raftLatencyDiagnoses(new Set(['h1', 'h2', 'h3']), cells), [
+    'Managers h1 and h3 are 81 ms apart (round trip; over 50 ms hurts Raft): every change to the swarm waits for a majority of managers, so keep managers in one region, spread over its zones.',
+    'Managers h2 and h3 are 70 ms apart (round trip; over 50 ms hurts Raft): every change to the swarm waits for a majority of managers, so keep managers in one region, spread over its zones.',
+  ]);
+  assert.deepEqual(raftLatencyDiagnoses(new Set(['h1', 'h2']), cells), []);
+  assert.equal(anyRaftSlowPair(cells), true);
+  assert.equal(anyRaftSlowPair(cells.filter((c) => (c.byIp.avgMs ?? 0) < RAFT_RTT_WARN_MS)), false);
+});
+
+test('encrypted overlay: a kernel without AES-GCM for ESP is named; with it everywhere, ESP on the path; nothing when green or plain', () => {
+  const cells = matrix(['h1', 'h2', 'h3'], (from, to) => ({ name: from === to, ip: from === to }));
+  const none = new Map([
+    ['h1', true],
+    ['h2', false],
+    ['h3', true],
+  ]);
+  assert.deepEqual(
+    ipsecDiagnoses(true, cells, none).map((d) => d.slice(0, 60)),
+    ['h2 cannot use IPsec: its kernel has no AES-GCM for ESP (rfc4'],
+  );
+  const all = new Map(['h1', 'h2', 'h3'].map((h) => [h, true]));
+  assert.match(ipsecDiagnoses(true, cells, all)[0]!, /ESP \(IP protocol 50\) is dropped on the path between them/);
+  assert.deepEqual(ipsecDiagnoses(true, cells, new Map([...all, ['h3', undefined]])), [], 'no guess when a host could not be asked');
+  assert.deepEqual(ipsecDiagnoses(false, cells, none), []);
+  const green = matrix(['h1', 'h2'], () => ({ name: true, ip: true }));
+  assert.deepEqual(ipsecDiagnoses(true, green, none), []);
+  assert.equal(parseIpsecCheck('x\n__ipsec=no\n'), false);
+  assert.equal(parseIpsecCheck('__ipsec=yes'), true);
+  assert.equal(parseIpsecCheck('sh: grep: not found'), undefined);
 });

@@ -4,7 +4,7 @@
 // probe services a sweep removes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -58,6 +58,7 @@ describe('service task script', () => {
         leaseS: 2,
         largeSize: 1422,
         plan: PLAN,
+        ipsecCheck: true,
       });
       const started = Date.now();
       const out = execFileSync('/bin/sh', ['-c', script], {
@@ -75,6 +76,8 @@ describe('service task script', () => {
       const report = parseTaskReport(linesByNode(out).get('nodea')!)!;
       assert.equal(report.done, true);
       assert.deepEqual(report.targets, ['10.0.1.3', '10.0.1.5']);
+      // This machine's kernel, read as the task reads it.
+      assert.equal(report.ipsec, readFileSync('/proc/crypto', 'utf8').includes('rfc4106(gcm(aes))'));
       for (const ip of report.targets)
         for (const kind of ['name', 'ip', 'large']) {
           const r = report.results.get(`${ip}/${kind}`)!;
@@ -127,6 +130,10 @@ describe('service logs and task reports', () => {
     ].join('\n');
     const r = parseTaskReport(body + '\n')!;
     assert.equal(r.done, false);
+    assert.equal(r.ipsec, undefined);
+    const withIpsec = body.replace('__name 10.0.1.3 t1', '__ipsec=no\n__name 10.0.1.3 t1');
+    assert.equal(parseTaskReport(withIpsec)!.ipsec, false);
+    assert.deepEqual(parseTaskReport(withIpsec)!.results.get('10.0.1.5/ip'), { raw: 'out 4', exitCode: 1 });
     assert.deepEqual(r.results.get('10.0.1.5/ip'), { raw: 'out 4', exitCode: 1 });
     assert.deepEqual(r.results.get('10.0.1.3/large'), { raw: 'out 2', exitCode: 0 });
     assert.equal(parseTaskReport(body + '\n__done\n')!.done, true);

@@ -7,10 +7,22 @@ import { randomBytes } from 'node:crypto';
 import type { HostProblem, MatrixCell, MatrixMode, MatrixReport, PingResult } from '../../shared/matrix';
 import { Cancelled, Refused, userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
+import { hostStatus } from '../hosts/hostStatus';
 import type { Logger } from '../log';
 import { type InspectedNetwork, inspectAllocated } from '../networks/overlayNetworks';
 import { type StepOptions, abortableDelay, checkpoint } from '../steps';
-import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
+import {
+  IPSEC_CHECK,
+  type Unseen,
+  anyRaftSlowPair,
+  finishCell,
+  ipsecDiagnoses,
+  overallDiagnoses,
+  parseIpsecCheck,
+  raftLatencyDiagnoses,
+  unseenDiagnoses,
+  withUnseen,
+} from './diagnosis';
 import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { DEFAULT_LEASE_S, leaseProblem } from './lease';
@@ -195,6 +207,7 @@ export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise
       }
     }
     const largeSize = largeSizeOf(net);
+    const encrypted = net.Options?.encrypted !== undefined;
     const note = copy
       ? `"${inspected.Name}" is not attachable: this check ran on ${copy}, a temporary attachable overlay with the same options ` +
         'across the same hosts, removed afterwards.'
@@ -210,7 +223,8 @@ export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise
       probes,
       timings,
       // Gossip that had not converged explains failures of the first round only; later ones stand on their own.
-      measure: () => measureRound(hosts, o, live, problems, largeSize, measured++ === 0 ? unseen : new Map(), timings.convergeMs),
+      measure: () =>
+        measureRound(hosts, o, live, problems, largeSize, measured++ === 0 ? unseen : new Map(), timings.convergeMs, encrypted),
       report: (cells, diagnoses, ok) => ({
         network: inspected.Name,
         mode: 'containers',
@@ -275,6 +289,26 @@ async function serviceRun(
   };
 }
 
+/** Per probe's host, whether its kernel has the IPsec an encrypted overlay needs (undefined: could not tell). */
+async function ipsecSupport(hosts: DockerHosts, live: Probe[], signal?: AbortSignal): Promise<Map<string, boolean | undefined>> {
+  const answers = await Promise.all(
+    live.map(async (p) => {
+      const out = await hosts
+        .get(p.host)
+        .call('read its kernel’s IPsec support', () => execInProbe(p, IPSEC_CHECK, signal))
+        .catch(() => undefined);
+      return [p.host, out ? parseIpsecCheck(out.output) : undefined] as const;
+    }),
+  );
+  return new Map(answers);
+}
+
+/** Which of the probed hosts are swarm managers: asked only when some pair is slow enough to matter to Raft. */
+async function managersAmong(hosts: DockerHosts, names: string[]): Promise<Set<string>> {
+  const statuses = await Promise.all(names.map((n) => hostStatus(hosts.get(n))));
+  return new Set(statuses.filter((s) => s.reachable && s.swarm.isManager).map((s) => s.name));
+}
+
 /** The measuring phase: every live probe pings every other (one exec per source), a retry of what failed, the diagnosis. */
 async function measureRound(
   hosts: DockerHosts,
@@ -284,6 +318,7 @@ async function measureRound(
   largeSize: number,
   unseen: Unseen,
   convergeMs: number,
+  encrypted: boolean,
 ): Promise<MeasuredRound> {
   const plan = o.plan ?? DEFAULT_PLAN;
   const log = o.logger;
@@ -338,9 +373,12 @@ async function measureRound(
   const order = (c: MatrixCell) => o.hosts.indexOf(c.from) * 1000 + o.hosts.indexOf(c.to);
   cells.sort((a, b) => order(a) - order(b));
   const failing = cells.some((c) => !c.ok);
+  const ipsec = encrypted && cells.some((c) => c.from !== c.to && !c.byIp.ok) ? await ipsecSupport(hosts, live, o.signal) : new Map();
   const diagnoses = [
+    ...ipsecDiagnoses(encrypted, cells, ipsec),
     ...(failing ? unseenDiagnoses(unseen, Math.round(convergeMs / 1000)) : []),
     ...overallDiagnoses(o.hosts, cells, problems),
+    ...raftLatencyDiagnoses(anyRaftSlowPair(cells) ? await managersAmong(hosts, o.hosts) : new Set(), cells),
   ];
   const ok = problems.length === 0 && cells.every((c) => c.ok);
   return { cells, diagnoses, ok, measureMs };

@@ -13,7 +13,7 @@ import type { SwarmNode } from '../model';
 import type { InspectedNetwork } from '../networks/overlayNetworks';
 import { listNodes } from '../swarm/nodes';
 import { abortableDelay, checkpoint } from '../steps';
-import { type Unseen, finishCell, overallDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
+import { type Unseen, finishCell, ipsecDiagnoses, overallDiagnoses, raftLatencyDiagnoses, unseenDiagnoses, withUnseen } from './diagnosis';
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from './lease';
 import { parsePing } from './pingOutput';
 import { type PingPlan, pingLimitS } from './pingScript';
@@ -152,11 +152,18 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     else eligible.push(n);
   }
   const hostOf = new Map(chosen.map((n) => [n.id, n.hostname || n.id]));
+  const encrypted = o.network.Options?.encrypted !== undefined;
+  const reports = new Map<string, TaskReport>();
   const done = (cells: MatrixCell[], unseen: Unseen = new Map(), waitedS = 0) => ({
     hosts: names,
     cells,
     problems,
-    diagnoses: [...(cells.some((c) => !c.ok) ? unseenDiagnoses(unseen, waitedS) : []), ...overallDiagnoses(names, cells, problems)],
+    diagnoses: [
+      ...ipsecDiagnoses(encrypted, cells, new Map([...reports].map(([id, r]) => [hostOf.get(id) ?? id, r.ipsec]))),
+      ...(cells.some((c) => !c.ok) ? unseenDiagnoses(unseen, waitedS) : []),
+      ...overallDiagnoses(names, cells, problems),
+      ...raftLatencyDiagnoses(new Set(chosen.filter((n) => n.role === 'manager').map((n) => n.hostname || n.id)), cells),
+    ],
     timings,
   });
   if (eligible.length === 0) return done([]);
@@ -173,6 +180,7 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     leaseS: o.leaseS,
     largeSize: o.largeSize,
     plan: o.plan,
+    ipsecCheck: encrypted,
   });
   const eligibleIds = new Set(eligible.map((n) => n.id));
   const excluded = all.filter((n) => !eligibleIds.has(n.id)).map((n) => `node.id!=${n.id}`);
@@ -199,7 +207,6 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     const id = created.id ?? created.ID ?? serviceId;
     // The run waits no longer than the tasks live.
     const deadline = Date.now() + o.leaseS * 1000;
-    const reports = new Map<string, TaskReport>();
     const taskOf = new Map<string, TaskAnswer>();
     const failed = new Map<string, string>();
     const cells: MatrixCell[] = [];

@@ -5,6 +5,7 @@
 // packet with the same commands as container probes (pingScript.ts), prints the framed results, and
 // stays up for the others' pings until its lease ends. Every line a task prints starts with
 // `@<node id> `, so the manager tells the reports apart in the interleaved service logs.
+import { IPSEC_CHECK, parseIpsecCheck } from './diagnosis';
 import { type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
@@ -22,6 +23,8 @@ export interface TaskScriptOptions {
   leaseS: number;
   largeSize: number;
   plan: PingPlan;
+  /** On an encrypted overlay: report whether the node's kernel has the IPsec it needs (diagnosis.ts). */
+  ipsecCheck?: boolean;
 }
 
 /**
@@ -51,6 +54,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     'done',
     '{',
     'echo "__targets" $ips',
+    ...(o.ipsecCheck ? [IPSEC_CHECK] : []),
     'jobs=""; i=0',
     'for ip in $ips; do',
     `  n=$(nslookup "$ip" 2>/dev/null | sed -n 's/.*name = //p' | head -n 1); n=\${n%.}; n=\${n%.${o.network}}; [ -n "$n" ] || n=so-unnamed`,
@@ -121,6 +125,8 @@ export interface TaskReport {
   results: Map<string, { raw: string; exitCode?: number }>;
   /** Whether the task printed its whole report. */
   done: boolean;
+  /** Whether the node's kernel has the IPsec an encrypted overlay needs, when the task was asked. */
+  ipsec?: boolean;
 }
 
 /** One task's report, from its lines; undefined until it has printed its list of targets. */
@@ -132,5 +138,5 @@ export function parseTaskReport(text: string): TaskReport | undefined {
   const split = splitPingOutput(text, targets.length * 3);
   const results = new Map<string, { raw: string; exitCode?: number }>();
   targets.forEach((ip, i) => KINDS.forEach((kind, k) => results.set(`${ip}/${kind}`, split[3 * i + k]!)));
-  return { targets, results, done };
+  return { targets, results, done, ipsec: parseIpsecCheck(text) };
 }

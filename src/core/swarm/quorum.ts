@@ -11,6 +11,8 @@ export interface Quorum {
   hasQuorum: boolean;
   /** Plain sentences, most serious first. */
   warnings: string[];
+  /** Set when losing one failure domain loses the swarm (see failureDomains.ts): "zone a holds 2 of 3 managers". */
+  domainAtRisk?: string;
 }
 
 export function majority(managers: number): number {
@@ -55,10 +57,11 @@ export function quorum(managers: number, reachableManagers = managers): Quorum {
   };
 }
 
-/** "3 managers · majority 2 · tolerates 1 failure" */
+/** "3 managers · majority 2 · tolerates 1 failure", and " · zone a holds 2 of 3 managers" when one domain can sink it. */
 export function quorumLine(q: Quorum): string {
   const f = q.faultTolerance;
-  return `${q.managers} manager${q.managers === 1 ? '' : 's'} · majority ${q.majority} · tolerates ${f} failure${f === 1 ? '' : 's'}`;
+  const line = `${q.managers} manager${q.managers === 1 ? '' : 's'} · majority ${q.majority} · tolerates ${f} failure${f === 1 ? '' : 's'}`;
+  return q.domainAtRisk ? `${line} · ${q.domainAtRisk}` : line;
 }
 
 /** What changing the manager count from `before` to `after` does, as sentences (empty when harmless). */

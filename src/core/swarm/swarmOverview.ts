@@ -3,7 +3,8 @@
 import { userMessage } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import type { HostStatus, SwarmNode } from '../model';
-import { listNodes, managerUp } from './nodes';
+import { swarmQuorum } from './failureDomains';
+import { listNodes } from './nodes';
 import { type Quorum, quorum } from './quorum';
 
 export interface SwarmOverview {
@@ -44,7 +45,12 @@ function failureReason(group: HostStatus[], reachable: HostStatus[], dockerError
   return { error: dockerError ?? 'No manager of this swarm answered.' };
 }
 
-export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]): Promise<SwarmsView> {
+export interface OverviewOptions {
+  /** The node label that names a node's failure domain (default `zone`). */
+  failureDomainLabel?: string;
+}
+
+export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[], options: OverviewOptions = {}): Promise<SwarmsView> {
   const reachable = statuses.filter((s) => s.reachable);
   // A manager whose swarm has no leader reports no cluster id: it still counts, grouped by its Raft members.
   const managers = reachable.filter((s) => s.swarm.isManager && s.swarm.state === 'active');
@@ -58,9 +64,7 @@ export async function swarmOverview(hosts: DockerHosts, statuses: HostStatus[]):
       for (const m of group) {
         try {
           const nodes = await listNodes(hosts.get(m.name));
-          const mgrs = nodes.filter((n) => n.role === 'manager');
-          const up = mgrs.filter(managerUp);
-          return { clusterId, via: m.name, nodes, quorum: quorum(mgrs.length, up.length), hostOfNode: {}, memberIds };
+          return { clusterId, via: m.name, nodes, quorum: swarmQuorum(nodes, options.failureDomainLabel), hostOfNode: {}, memberIds };
         } catch (err) {
           error = userMessage(err);
         }

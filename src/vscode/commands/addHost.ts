@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
 import type { CommandContext } from './CommandContext';
 import { readSettings, writeHosts } from '../platform/settings';
-import { input, pick } from '../platform/ui';
+import { type WizardStep, wizard } from '../platform/ui';
 
 interface Choice extends vscode.QuickPickItem {
   entry?: Omit<HostConfig, 'name'>;
@@ -28,17 +28,26 @@ export async function addHost({ core }: CommandContext): Promise<void> {
       suggestedName: c.name,
     })),
   ];
-  const picked = await pick(items, {
-    title: 'Add Docker Host (1/2)',
-    placeHolder: 'Pick an SSH alias or Docker context, or enter an address',
-  });
-  let entry = picked.entry;
-  let suggested = picked.suggestedName;
-  if (!entry) {
-    const typed = await input({
-      title: 'Add Docker Host (1/2)',
+  const taken = new Set(existing.map((h) => h.name));
+  const ENTER = items[0]!.label;
+  // The answers, kept when the user goes Back.
+  const kept: { picked?: string; typed?: string; name?: string } = {};
+  let entry: Omit<HostConfig, 'name'> | undefined;
+  let suggested: string | undefined;
+  const source: WizardStep = async (flow) => {
+    const picked = await flow.pick(items, { placeHolder: 'Pick an SSH alias or Docker context, or enter an address', active: kept.picked });
+    // Another source: the name typed for the old one is not kept, the new suggestion shows.
+    if (picked.label !== kept.picked) kept.name = undefined;
+    kept.picked = picked.label;
+    entry = picked.entry;
+    suggested = picked.suggestedName;
+    return entry ? hostName : address;
+  };
+  const address: WizardStep = async (flow) => {
+    const typed = await flow.input({
       prompt: 'SSH address of the Docker host',
       placeHolder: 'user@host:port',
+      value: kept.typed,
       validate: (v) => {
         try {
           return api.hostProblems({ name: 'x', ...api.parseUserHostPort(v) }, 0)[0];
@@ -47,18 +56,25 @@ export async function addHost({ core }: CommandContext): Promise<void> {
         }
       },
     });
+    if (typed !== kept.typed) kept.name = undefined;
+    kept.typed = typed;
     const parsed = api.parseUserHostPort(typed);
     entry = { host: parsed.host, user: parsed.user, port: parsed.port };
     suggested = parsed.host.split('.')[0];
-  }
-  const taken = new Set(existing.map((h) => h.name));
-  const chosen = entry;
-  const name = await input({
-    title: 'Add Docker Host (2/2)',
-    prompt: 'A short name for this host',
-    value: suggested,
-    validate: (v) => (taken.has(v) ? `A host named "${v}" exists already.` : api.hostProblems({ ...chosen, name: v }, 0)[0]),
-  });
+    return hostName;
+  };
+  const hostName: WizardStep = async (flow) => {
+    const chosen = entry!;
+    kept.name = await flow.input({
+      prompt: 'A short name for this host',
+      value: kept.name ?? suggested,
+      validate: (v) => (taken.has(v) ? `A host named "${v}" exists already.` : api.hostProblems({ ...chosen, name: v }, 0)[0]),
+    });
+    return undefined;
+  };
+  // Two steps for an alias or a context, three when typing an address.
+  await wizard('Add Docker Host', () => (kept.picked === ENTER ? 3 : 2), source);
+  const name = kept.name!;
   const clean = Object.fromEntries(Object.entries({ name, ...entry }).filter(([, v]) => v !== undefined)) as unknown as HostConfig;
   const raw = Array.isArray(settings.hosts) ? (settings.hosts as HostConfig[]) : [];
   await writeHosts([...raw, clean]);

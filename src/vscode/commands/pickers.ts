@@ -93,6 +93,7 @@ export async function pickNetwork(
   }
   const via = await pickSwarm(state, undefined, title);
   const list = (await core.api.listNetworks(core.host(via))).filter((n: NetworkSummary) => n.scope === 'swarm' && !n.builtIn);
+  if (list.length === 0) nothingToDo('This swarm has no overlay network of its own: create one with "Create Overlay Network…".');
   const picked = await pick(
     list.map((n) => ({ label: n.name, description: n.subnets.map((s) => s.subnet).join(', ') })),
     { title, ignoreFocusOut: false },

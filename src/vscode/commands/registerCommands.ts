@@ -11,7 +11,7 @@ import { removeHost } from './removeHost';
 import { retryHostKey } from './retryHostKey';
 import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
-import type { SwarmArg } from './pickers';
+import { type SwarmArg, pickNetwork } from './pickers';
 import * as swarm from './swarm/swarmCommands';
 import type { ServiceItem } from '../tree/serviceItems';
 import { scaleServiceCommand } from './services/scaleService';
@@ -66,9 +66,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<ServiceItem>('swarmOverlay.service.inspect', inspectServiceCommand),
   spec<ServiceItem>('swarmOverlay.service.remove', removeServiceCommand, true),
   spec<vscode.Uri>('swarmOverlay.document.refresh', refreshDocumentCommand),
-  spec<NetworkItem>('swarmOverlay.matrix.run', (ctx, arg) => {
-    const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
-    MatrixPanel.show(ctx, preset);
+  spec<NetworkItem>('swarmOverlay.matrix.run', async (ctx, arg) => {
+    // From an overlay, or with one picked in the palette, the run starts at once.
+    const target = await pickNetwork(ctx.core, ctx.state, arg, 'Run the connectivity matrix on which overlay network?');
+    MatrixPanel.show(ctx, target.swarm ? { via: target.via, network: target.name } : undefined);
   }),
 ];
 

@@ -23,6 +23,8 @@ export interface Settings {
   refreshIntervalMs: number;
   /** The matrix heatmap's colour buckets. */
   latencyThresholdsMs: LatencyThresholds;
+  /** The node label whose value names a node's failure domain (unset: the core's default, `zone`). */
+  failureDomainLabel?: string;
   /** One line per numeric setting (or threshold pair) that was out of range or not a number (its default is used). */
   warnings: string[];
 }
@@ -67,6 +69,7 @@ export function readSettings(): Settings {
     requestTimeoutMs: seconds(REQUEST_TIMEOUT) * 1000,
     refreshIntervalMs: seconds(REFRESH_INTERVAL) * 1000,
     latencyThresholdsMs: thresholds.value,
+    failureDomainLabel: config.get<string>('failureDomainLabel')?.trim() || undefined,
     warnings,
   };
 }

@@ -24,6 +24,7 @@ export class SwarmItem extends vscode.TreeItem {
     const serious =
       swarm.error !== undefined ||
       swarm.quorum?.hasQuorum === false ||
+      swarm.quorum?.domainAtRisk !== undefined ||
       (swarm.quorum?.managers ?? 0) % 2 === 0 ||
       (swarm.quorum?.reachableManagers ?? 0) < (swarm.quorum?.managers ?? 0);
     this.description = quorumText ?? swarm.error ?? '';

@@ -63,6 +63,7 @@ export class MatrixPanel {
     );
   }
 
+  /** Opens (or reveals) the panel; with a network, runs the matrix on it at once (Run stays for reruns). */
   static show(ctx: CommandContext, preset?: { via: string; network: string }): MatrixPanel {
     if (MatrixPanel.current) {
       MatrixPanel.current.panel.reveal();
@@ -75,7 +76,7 @@ export class MatrixPanel {
     }
     const p = MatrixPanel.current;
     if (preset) p.session.state.selected = { ...preset, hosts: [] };
-    void p.loadChoices();
+    void p.loadChoices().then(() => preset && p.runPreset(preset));
     return p;
   }
 
@@ -94,6 +95,14 @@ export class MatrixPanel {
     const restored = isViewState(state) ? state : undefined;
     MatrixPanel.current = new MatrixPanel(panel, ctx, restored);
     void MatrixPanel.current.loadChoices();
+  }
+
+  /** Through the session, as the Run button does: one run at a time, the temporary-copy question first, Cancel and close stop it. */
+  private async runPreset(preset: { via: string; network: string }): Promise<void> {
+    const sel = this.session.state.selected;
+    const hosts = sel && sel.via === preset.via && sel.network === preset.network ? sel.hosts : [];
+    // A network gone meanwhile: the session says so in the panel.
+    await this.session.start(preset.via, preset.network, hosts);
   }
 
   private createSession(restored: MatrixViewState | undefined): MatrixSession {

@@ -5,7 +5,7 @@ import type { OverlayOptions } from '../../../core/networks/createOptions';
 import { splitCommaList } from '../../../shared/lists';
 import type { CommandContext } from '../CommandContext';
 import { type SwarmArg, pickNetwork, pickSwarm } from '../pickers';
-import { confirm, input, pickMany, withProgress } from '../../platform/ui';
+import { type WizardStep, confirm, withProgress, wizard } from '../../platform/ui';
 import type { NetworkItem } from '../../tree/NetworksTreeProvider';
 import { ReadOnlyDocuments } from '../../platform/ReadOnlyDocuments';
 
@@ -19,74 +19,90 @@ export async function createOverlayNetworkCommand(ctx: CommandContext, arg?: Swa
     const [existing, used] = await Promise.all([api.listNetworks(manager), api.usedRanges(core.docker(), manager, members)]);
     return { members, existing: existing.map((n) => n.name), used };
   });
-  const t = (step: number) => `Create Overlay Network (${step}/4)`;
-  const name = await input({ title: t(1), prompt: 'Network name', validate: (v) => api.nameProblem(v, existing) });
-  const flags = await pickMany(
-    [
-      { label: 'attachable', picked: true, description: 'standalone containers may join (needed by the connectivity matrix)' },
-      { label: 'encrypted', picked: false, description: 'IPsec between nodes: costs CPU and throughput; not supported on Windows hosts' },
-      { label: 'internal', picked: false, description: 'no route to the outside world' },
-    ],
-    { title: t(2), placeHolder: 'Options (space toggles, Enter confirms)', allowNone: true },
-  );
-  const has = (l: string) => flags.some((f) => f.label === l);
-  const optional = (text: string) => text || undefined;
-  const subnet = optional(
-    await input({
-      title: t(3),
+  // The answers, kept when the user goes Back; gateway and IP range only exist with a subnet.
+  const kept: { name?: string; flags?: string[]; subnet?: string; gateway?: string; ipRange?: string; mtu?: string; labels?: string } = {};
+  const name: WizardStep = async (flow) => {
+    kept.name = await flow.input({ prompt: 'Network name', value: kept.name, validate: (v) => api.nameProblem(v, existing) });
+    return flags;
+  };
+  const flags: WizardStep = async (flow) => {
+    const picked = await flow.pickMany(
+      [
+        { label: 'attachable', description: 'standalone containers may join (needed by the connectivity matrix)' },
+        { label: 'encrypted', description: 'IPsec between nodes: costs CPU and throughput; not supported on Windows hosts' },
+        { label: 'internal', description: 'no route to the outside world' },
+      ],
+      { placeHolder: 'Options (space toggles, Enter confirms)', selected: kept.flags ?? ['attachable'] },
+    );
+    kept.flags = picked.map((f) => f.label);
+    return subnet;
+  };
+  const subnet: WizardStep = async (flow) => {
+    kept.subnet = await flow.input({
       prompt: 'Subnet (CIDR), empty to take one from the swarm pool',
+      value: kept.subnet,
       validate: (v) => (v ? api.subnetProblem(v, used) : undefined),
-    }),
-  );
-  let gateway: string | undefined;
-  let ipRange: string | undefined;
-  if (subnet) {
-    const cidr = api.parseCidr(subnet);
-    gateway = optional(
-      await input({
-        title: t(3),
-        prompt: `Gateway inside ${subnet}, empty for the first address`,
-        validate: (v) => (v ? api.gatewayProblem(v, cidr) : undefined),
-      }),
-    );
-    ipRange = optional(
-      await input({
-        title: t(3),
-        prompt: `IP range for containers inside ${subnet} (CIDR), empty for all of it`,
-        validate: (v) => (v ? api.ipRangeProblem(v, cidr) : undefined),
-      }),
-    );
-  }
-  const mtuText = await input({
-    title: t(4),
-    prompt: 'MTU, empty for the default',
-    validate: (v) => (v ? api.mtuProblem(/^\d+$/.test(v) ? Number(v) : NaN) : undefined),
-  });
-  const labelText = await input({
-    title: t(4),
-    prompt: 'Labels as k=v, separated by commas; empty for none',
-    validate: (v) => {
-      try {
-        api.parseLabels(splitCommaList(v));
-        return undefined;
-      } catch (err) {
-        return api.userMessage(err);
-      }
-    },
-  });
+    });
+    return kept.subnet ? gateway : mtu;
+  };
+  const gateway: WizardStep = async (flow) => {
+    const cidr = api.parseCidr(kept.subnet!);
+    kept.gateway = await flow.input({
+      prompt: `Gateway inside ${kept.subnet}, empty for the first address`,
+      value: kept.gateway,
+      validate: (v) => (v ? api.gatewayProblem(v, cidr) : undefined),
+    });
+    return ipRange;
+  };
+  const ipRange: WizardStep = async (flow) => {
+    const cidr = api.parseCidr(kept.subnet!);
+    kept.ipRange = await flow.input({
+      prompt: `IP range for containers inside ${kept.subnet} (CIDR), empty for all of it`,
+      value: kept.ipRange,
+      validate: (v) => (v ? api.ipRangeProblem(v, cidr) : undefined),
+    });
+    return mtu;
+  };
+  const mtu: WizardStep = async (flow) => {
+    kept.mtu = await flow.input({
+      prompt: 'MTU, empty for the default',
+      value: kept.mtu,
+      validate: (v) => (v ? api.mtuProblem(/^\d+$/.test(v) ? Number(v) : NaN) : undefined),
+    });
+    return labels;
+  };
+  const labels: WizardStep = async (flow) => {
+    kept.labels = await flow.input({
+      prompt: 'Labels as k=v, separated by commas; empty for none',
+      value: kept.labels,
+      validate: (v) => {
+        try {
+          api.parseLabels(splitCommaList(v));
+          return undefined;
+        } catch (err) {
+          return api.userMessage(err);
+        }
+      },
+    });
+    return undefined;
+  };
+  // Five steps without a subnet, seven with one (gateway and IP range).
+  await wizard('Create Overlay Network', () => (kept.subnet ? 7 : 5), name);
+  const optional = (text: string | undefined) => text || undefined;
+  const has = (l: string) => kept.flags!.includes(l);
   const options: OverlayOptions = {
-    name,
+    name: kept.name!,
     attachable: has('attachable'),
     encrypted: has('encrypted'),
     internal: has('internal'),
-    subnet,
-    gateway,
-    ipRange,
-    mtu: mtuText ? Number(mtuText) : undefined,
-    labels: api.parseLabels(splitCommaList(labelText)),
+    subnet: optional(kept.subnet),
+    gateway: kept.subnet ? optional(kept.gateway) : undefined,
+    ipRange: kept.subnet ? optional(kept.ipRange) : undefined,
+    mtu: kept.mtu ? Number(kept.mtu) : undefined,
+    labels: api.parseLabels(splitCommaList(kept.labels ?? '')),
   };
   const created = await withProgress(
-    `Creating overlay network "${name}"…`,
+    `Creating overlay network "${options.name}"…`,
     (steps) => api.createOverlay(core.docker(), manager, members, options, steps),
     {
       cancellable: true,

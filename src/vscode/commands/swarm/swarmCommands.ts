@@ -8,7 +8,7 @@ import type { HostNode } from '../../tree/HostsTreeProvider';
 import type { NodeItem, StandaloneItem } from '../../tree/SwarmTreeProvider';
 import { pickHost, pickManagerHost, pickNode } from '../pickers';
 import { splitCommaList } from '../../../shared/lists';
-import { confirm, input, nothingToDo, pick, pickMany, withProgress } from '../../platform/ui';
+import { type WizardStep, confirm, input, nothingToDo, pick, pickMany, withProgress, wizard } from '../../platform/ui';
 
 export type HostArg = HostNode | StandaloneItem | NodeItem | undefined;
 export type NodeArg = NodeItem | undefined;
@@ -22,45 +22,62 @@ export async function initSwarmCommand({ core, state }: CommandContext, arg?: Ho
   const { api } = core;
   const host = core.host(name);
   const addresses = await withProgress(`Reading the interfaces of ${name}…`, () => api.hostAddresses(host.ssh));
-  const addr = await pick(
-    [...addresses]
-      .sort((a, b) => Number(CONTAINER_BRIDGE.test(a.interface)) - Number(CONTAINER_BRIDGE.test(b.interface)))
-      .map((a) => ({
-        label: a.address,
-        description: `${a.interface} /${a.prefix}`,
-        detail: CONTAINER_BRIDGE.test(a.interface) ? 'a container bridge: other hosts cannot reach it' : undefined,
-      })),
-    { title: `Initialize swarm on ${name} (1/2): advertise address`, placeHolder: 'The address other hosts reach this manager at' },
-  );
-  const how = await pick(
-    [
-      { label: 'Initialize', description: 'data-path port 4789, default address pool 10.0.0.0/8' },
-      { label: 'Set options…', description: 'data-path port, default address pool' },
-    ],
-    { title: `Initialize swarm on ${name} (2/2)` },
-  );
-  let dataPathPort: number | undefined;
-  let defaultAddrPool: string[] | undefined;
-  if (how.label !== 'Initialize') {
-    const port = await input({
-      title: 'Data-path port (VXLAN)',
-      prompt: 'Leave empty for 4789',
+  const choices = [...addresses]
+    .sort((a, b) => Number(CONTAINER_BRIDGE.test(a.interface)) - Number(CONTAINER_BRIDGE.test(b.interface)))
+    .map((a) => ({
+      label: a.address,
+      description: `${a.interface} /${a.prefix}`,
+      detail: CONTAINER_BRIDGE.test(a.interface) ? 'a container bridge: other hosts cannot reach it' : undefined,
+    }));
+  // The answers, kept when the user goes Back.
+  const kept: { addr?: string; how?: string; port?: string; pool?: string } = {};
+  const DEFAULTS = 'Initialize';
+  const advertise: WizardStep = async (flow) => {
+    kept.addr = (
+      await flow.pick(choices, { placeHolder: 'Advertise address: the address other hosts reach this manager at', active: kept.addr })
+    ).label;
+    return how;
+  };
+  const how: WizardStep = async (flow) => {
+    kept.how = (
+      await flow.pick(
+        [
+          { label: DEFAULTS, description: 'data-path port 4789, default address pool 10.0.0.0/8' },
+          { label: 'Set options…', description: 'data-path port, default address pool' },
+        ],
+        { active: kept.how },
+      )
+    ).label;
+    return kept.how === DEFAULTS ? undefined : port;
+  };
+  const port: WizardStep = async (flow) => {
+    kept.port = await flow.input({
+      prompt: 'Data-path port (VXLAN); empty for 4789',
+      value: kept.port,
       validate: (v) => (v === '' ? undefined : api.dataPathPortProblem(/^\d+$/.test(v) ? Number(v) : NaN)),
     });
-    dataPathPort = port ? Number(port) : undefined;
-    const pool = await input({
-      title: 'Default address pool',
-      prompt: 'CIDRs for overlay subnets, separated by commas; empty for 10.0.0.0/8',
+    return pool;
+  };
+  const pool: WizardStep = async (flow) => {
+    kept.pool = await flow.input({
+      prompt: 'Default address pool: CIDRs for overlay subnets, separated by commas; empty for 10.0.0.0/8',
+      value: kept.pool,
       validate: (v) => splitCommaList(v).map(api.addressPoolProblem).find(Boolean),
     });
-    defaultAddrPool = splitCommaList(pool);
-  }
+    return undefined;
+  };
+  // Two steps with the defaults, four when setting the options.
+  await wizard(`Initialize swarm on ${name}`, () => (kept.how && kept.how !== DEFAULTS ? 4 : 2), advertise);
+  const withOptions = kept.how !== DEFAULTS;
+  const dataPathPort = withOptions && kept.port ? Number(kept.port) : undefined;
+  const defaultAddrPool = withOptions ? splitCommaList(kept.pool ?? '') : undefined;
+  const advertiseAddr = kept.addr!;
   await withProgress(
     `Initializing a swarm on ${name}…`,
-    (steps) => api.initSwarm(host, { advertiseAddr: addr.label, dataPathPort, defaultAddrPool }, steps),
+    (steps) => api.initSwarm(host, { advertiseAddr, dataPathPort, defaultAddrPool }, steps),
     { cancellable: true },
   );
-  void vscode.window.showInformationMessage(`${name} is now the manager of a new swarm, advertising ${addr.label}.`);
+  void vscode.window.showInformationMessage(`${name} is now the manager of a new swarm, advertising ${advertiseAddr}.`);
 }
 
 export async function joinSwarmCommand({ core, state }: CommandContext, role: 'worker' | 'manager', arg?: HostArg): Promise<void> {
