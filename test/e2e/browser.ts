@@ -138,6 +138,20 @@ export async function treeRows(page: Page, viewTitle: string): Promise<Array<{ l
     );
 }
 
+/** The inline action icons of a tree item (shown on hover), by their titles. */
+export async function inlineActions(item: Locator): Promise<string[]> {
+  await item.hover();
+  const actions = item.locator('.actions .action-label');
+  await actions.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return (await actions.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter(Boolean);
+}
+
+/** Clicks the inline action icon titled `action` on a tree item's row. */
+export async function clickInlineAction(item: Locator, action: string): Promise<void> {
+  await item.hover();
+  await item.locator(`.actions .action-label[aria-label="${action}"]`).click();
+}
+
 /** Right-clicks a tree item; returns the entries of the context menu that opens. */
 export async function openContextMenu(page: Page, item: Locator): Promise<string[]> {
   await item.click({ button: 'right' });

@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import {
+  clickInlineAction,
   clickMenuEntry,
+  inlineActions,
   expandView,
   itemDescription,
   launch,
@@ -229,6 +231,18 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         assert.match(d, /swarm inactive/, `${h}: swarm state in "${d}"`);
         assert.match(d, /^Docker 20\.10\.\S+ · swarm inactive$/);
       }
+      // Forget Saved Passphrases and Passwords… for h1, from the palette: the lab's keys have no
+      // passphrase, so nothing was kept and the count says so (the index itself: test/unit/secretIndex).
+      await runCommand(page, 'Swarm Overlay: Forget Saved Passphrases and Passwords…');
+      await waitVisible(page, quickPickItem(page, 'All hosts').first(), 'the "All hosts" choice', 10_000);
+      await pickQuickItem(page, 'h1', 'Forget Saved Passphrases and Passwords');
+      await waitUntil(
+        page,
+        'the count of forgotten secrets',
+        () => toasts(page),
+        (x) => x.some((n) => n.severity === 'info' && n.message === 'Forgot 0 saved passphrases and passwords for h1.'),
+        10_000,
+      );
     }),
   );
 
@@ -269,13 +283,12 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       // Quick pick 2/2: Initialize with the defaults.
       await pickQuickItem(page, 'Initialize', 'Initialize swarm on h1 (2/2)');
       const t0 = Date.now();
-      const swarmRow = /^Swarm [0-9a-z]{12}$/;
       const afterInit = await waitUntil(
         page,
         'the new swarm in the Swarm view',
         () => treeRows(page, 'Swarm'),
         (r) =>
-          r.some((x) => swarmRow.test(x.label) && x.description === '1 manager · majority 1 · tolerates 0 failures') &&
+          r.some((x) => x.label === 'swarm of h1 · 1 node' && x.description === '1 manager · majority 1 · tolerates 0 failures') &&
           r.some((x) => x.label === 'h1' && x.level === 2 && /^manager/.test(x.description)),
         90_000,
       );
@@ -296,11 +309,13 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       );
       await shot(page, 'j2-swarm-initialized', t);
 
-      // Right-click h2 → Join Swarm as Worker… (h1 is the only manager: no manager picker).
+      // h2's inline icon → Join Swarm as Worker… (h1 is the only manager: no manager picker).
       const t1 = Date.now();
-      await openContextMenu(page, treeItem(page, 'Docker Hosts', 'h2'));
-      await shot(page, 'j2-h2-context-menu', t);
-      await clickMenuEntry(page, 'Join Swarm as Worker…');
+      const h2 = treeItem(page, 'Docker Hosts', 'h2');
+      const h2Inline = await inlineActions(h2);
+      assert.deepEqual(h2Inline, ['Initialize Swarm…', 'Join Swarm as Worker…'], "h2's inline actions");
+      await shot(page, 'j2-h2-inline-actions', t);
+      await clickInlineAction(h2, 'Join Swarm as Worker…');
       await waitUntil(
         page,
         'h2 as worker in Docker Hosts',
@@ -332,7 +347,7 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         // One swarm row: while the tree redraws, the DOM can hold the old row beside the new one for a moment.
         (r) =>
           r.filter((x) => x.level === 1).length === 1 &&
-          r.some((x) => swarmRow.test(x.label) && x.description === '2 managers · majority 2 · tolerates 0 failures') &&
+          r.some((x) => x.label === 'swarm of h1 · 3 nodes' && x.description === '2 managers · majority 2 · tolerates 0 failures') &&
           HOSTS.every((h) => r.some((x) => x.label === h && x.level === 2 && x.description !== 'not in a swarm')) &&
           !r.some((x) => x.label === 'Not in a swarm'),
         60_000,
@@ -349,8 +364,11 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       assert.match(nodes.h2!, /^worker/);
       assert.match(nodes.h3!, /^manager · reachable/);
       // The even manager count is flagged with a warning icon on the swarm.
-      const icon = await treeItem(page, 'Swarm', swarmRow).locator('.custom-view-tree-node-item-icon').getAttribute('class');
+      const icon = await treeItem(page, 'Swarm', 'swarm of h1 · 3 nodes').locator('.custom-view-tree-node-item-icon').getAttribute('class');
       assert.match(icon ?? '', /codicon-warning/, 'two managers: the swarm item carries a warning icon');
+      // The most used action of each node, inline: promote the worker, demote a manager.
+      assert.deepEqual(await inlineActions(treeItem(page, 'Swarm', 'h2')), ['Promote to Manager'], "h2's inline actions");
+      assert.deepEqual(await inlineActions(treeItem(page, 'Swarm', 'h3')), ['Demote to Worker'], "h3's inline actions");
       // What the CLI sees agrees.
       assert.deepEqual(swarmStates(), { h1: 'active', h2: 'active', h3: 'active' });
     }),

@@ -164,6 +164,9 @@ describe('hosts over the pooled SSH transport', () => {
     assert.equal(status!.reachable, true, status!.error);
     assert.deepEqual(asked, [false, true], 'a wrong passphrase is asked again');
     assert.deepEqual(kept, [[`passphrase:${key}`, passphrase]], 'the working passphrase is handed over for safe keeping');
+    // "Forget Saved Passphrases and Passwords…" for h1 deletes the ids the handshake kept under.
+    assert.ok(core.hosts.secretIds('h1').includes(kept[0]![0]), `h1's secret ids: ${core.hosts.secretIds('h1').join(', ')}`);
+    assert.ok(core.hosts.secretIds('h1').includes('password:root@10.99.0.1:22'));
     const log = lines.join('\n');
     assert.ok(lines.length > 3, 'the transport logged');
     assert.ok(!log.includes(passphrase) && !log.includes('wrong passphrase first'), 'no passphrase in the log');

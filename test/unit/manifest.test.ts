@@ -1,5 +1,6 @@
 // The manifest and the code agree: every contributed command is registered, has a category and an
-// id of the form swarmOverlay.<area>.<verb>; every menu entry names a contributed command.
+// id of the form swarmOverlay.<area>.<verb>; every menu entry names a contributed command; a title
+// ends with "…" exactly when the command asks for more before acting; the Marketplace fields are there.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
@@ -29,9 +30,10 @@ function loadWithoutVscode<T>(file: string): T {
   }
 }
 
-const { COMMANDS } = loadWithoutVscode<{ COMMANDS: ReadonlyArray<{ id: string }> }>(
-  path.join(root, 'src/vscode/commands/registerCommands.ts'),
-);
+const { COMMANDS, ASKS_BEFORE_ACTING } = loadWithoutVscode<{
+  COMMANDS: ReadonlyArray<{ id: string }>;
+  ASKS_BEFORE_ACTING: readonly string[];
+}>(path.join(root, 'src/vscode/commands/registerCommands.ts'));
 const registered = COMMANDS.map((c) => c.id);
 
 test('contributed and registered commands match, each with a category', () => {
@@ -55,4 +57,43 @@ test('menus only name contributed commands and known views', () => {
   // Only the matrix panel's restore after a reload needs an explicit event; VS Code derives the rest.
   assert.deepEqual(pkg.activationEvents, ['onWebviewPanel:swarmOverlay.matrix']);
   assert.equal(pkg.main, './dist/extension.js');
+});
+
+test('a title ends with "…" exactly when its command asks for more before acting (ASKS_BEFORE_ACTING)', () => {
+  const contributed: Array<{ command: string; title: string }> = pkg.contributes.commands;
+  for (const id of ASKS_BEFORE_ACTING) assert.ok(registered.includes(id), `${id} is a registered command`);
+  for (const c of contributed) {
+    const asks = ASKS_BEFORE_ACTING.includes(c.command);
+    assert.equal(c.title.endsWith('…'), asks, `${c.command} "${c.title}" ${asks ? 'asks first: end it with …' : 'acts at once: no …'}`);
+    assert.doesNotMatch(c.title, /\.\.\.$/, `${c.command}: the ellipsis character, not three dots`);
+  }
+});
+
+test('Marketplace fields: icon (a 128×128 PNG), banner, repository, bugs, homepage, categories, keywords', () => {
+  const png = readFileSync(path.join(root, pkg.icon));
+  assert.equal(pkg.icon, 'media/icon.png');
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
+  assert.equal(png.subarray(12, 16).toString('latin1'), 'IHDR');
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128], '128×128');
+  assert.match(pkg.galleryBanner.color, /^#[0-9a-f]{6}$/i);
+  assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
+  const repo = 'https://github.com/swarm-overlay/swarm-overlay';
+  assert.deepEqual(pkg.repository, { type: 'git', url: `${repo}.git` });
+  assert.equal(pkg.bugs.url, `${repo}/issues`);
+  assert.equal(pkg.homepage, `${repo}#readme`);
+  // The Marketplace's own category names; more than "Other" so the extension can be found by them.
+  const known = ['Other', 'Visualization', 'Testing', 'Debuggers', 'Linters', 'Programming Languages', 'Snippets', 'SCM Providers'];
+  assert.ok(
+    pkg.categories.every((c: string) => known.includes(c)),
+    pkg.categories.join(', '),
+  );
+  assert.ok(pkg.categories.some((c: string) => c !== 'Other'));
+  assert.ok(['docker', 'swarm', 'overlay', 'ssh'].every((k) => pkg.keywords.includes(k)));
+  assert.ok(pkg.keywords.length <= 30, 'the Marketplace takes at most 30 keywords');
+  // The packaging script no longer needs to excuse a missing repository.
+  assert.doesNotMatch(pkg.scripts.package, /--allow-missing-repository/);
+});
+
+test('extensionKind: the UI side first, where ~/.ssh, the agent and the ssh config of the user live', () => {
+  assert.deepEqual(pkg.extensionKind, ['ui', 'workspace']);
 });

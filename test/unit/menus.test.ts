@@ -21,29 +21,39 @@ function holds(when: string, view: string, viewItem: string): boolean {
   });
 }
 
-function offered(view: string, viewItem: string): string[] {
+const isInline = (e: { group?: string }): boolean => e.group === 'inline' || (e.group?.startsWith('inline@') ?? false);
+
+function offered(view: string, viewItem: string, inline = false): string[] {
   const ids = entries
-    .filter((e) => e.group !== 'inline' && holds(e.when, view, viewItem))
+    .filter((e) => isInline(e) === inline && holds(e.when, view, viewItem))
     .map((e) => e.command.replace(/^swarmOverlay\./, ''));
   return [...new Set(ids)].sort();
 }
 
 const cases: Array<[view: string, item: string, expected: string[]]> = [
-  ['hosts', contextTokens('host', 'connecting'), ['hosts.remove']],
-  ['hosts', contextTokens('host', 'unreachable'), ['hosts.remove']],
-  ['hosts', contextTokens('host', 'unreachable', 'hostKeyRefused'), ['hosts.remove', 'hosts.retryHostKey']],
+  ['hosts', contextTokens('host', 'connecting'), ['hosts.forgetSecrets', 'hosts.remove']],
+  ['hosts', contextTokens('host', 'unreachable'), ['hosts.forgetSecrets', 'hosts.remove']],
+  ['hosts', contextTokens('host', 'unreachable', 'hostKeyRefused'), ['hosts.forgetSecrets', 'hosts.remove', 'hosts.retryHostKey']],
   [
     'hosts',
     contextTokens('host', 'connected', swarmStateToken('inactive')),
-    ['hosts.remove', 'swarm.init', 'swarm.joinManager', 'swarm.joinWorker'],
+    ['hosts.forgetSecrets', 'hosts.remove', 'swarm.init', 'swarm.joinManager', 'swarm.joinWorker'],
   ],
   [
     'hosts',
     contextTokens('host', 'connected', swarmStateToken('active'), 'manager'),
-    ['hosts.remove', 'swarm.leave', 'swarm.rotateToken', 'swarm.showJoinCommand'],
+    ['hosts.forgetSecrets', 'hosts.remove', 'swarm.leave', 'swarm.rotateToken', 'swarm.showJoinCommand'],
   ],
-  ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'worker'), ['hosts.remove', 'swarm.leave']],
-  ['hosts', contextTokens('host', 'connected', swarmStateToken('pending'), 'worker'), ['hosts.remove', 'swarm.leave']],
+  [
+    'hosts',
+    contextTokens('host', 'connected', swarmStateToken('active'), 'worker'),
+    ['hosts.forgetSecrets', 'hosts.remove', 'swarm.leave'],
+  ],
+  [
+    'hosts',
+    contextTokens('host', 'connected', swarmStateToken('pending'), 'worker'),
+    ['hosts.forgetSecrets', 'hosts.remove', 'swarm.leave'],
+  ],
   ['hosts', 'hostProblem', []],
   ['swarm', contextTokens('swarm', 'managed'), ['network.create', 'swarm.checkPorts', 'swarm.rotateToken', 'swarm.showJoinCommand']],
   ['swarm', contextTokens('swarm', 'unmanaged'), []],
@@ -94,23 +104,43 @@ test('each tree item is offered exactly its commands', () => {
   }
 });
 
-test('inline actions: the matrix on custom overlays only, the host key retry on hosts whose key was refused only, logs on services', () => {
-  const inline = entries.filter((e) => e.group === 'inline');
-  assert.deepEqual(inline.map((e) => e.command).sort(), [
-    'swarmOverlay.hosts.retryHostKey',
-    'swarmOverlay.matrix.run',
-    'swarmOverlay.service.showLogs',
-  ]);
-  const logs = inline.find((e) => e.command === 'swarmOverlay.service.showLogs')!;
-  assert.ok(holds(logs.when, 'swarmOverlay.swarm', contextTokens('service', 'global')));
-  assert.ok(!holds(logs.when, 'swarmOverlay.swarm', 'servicesGroup'));
-  assert.ok(!holds(logs.when, 'swarmOverlay.swarm', contextTokens('task', 'running')));
-  const matrix = inline.find((e) => e.command === 'swarmOverlay.matrix.run')!;
-  assert.ok(holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'custom')));
-  assert.ok(!holds(matrix.when, 'swarmOverlay.networks', contextTokens('network', 'overlay', 'builtin')));
-  const retry = inline.find((e) => e.command === 'swarmOverlay.hosts.retryHostKey')!;
-  assert.ok(holds(retry.when, 'swarmOverlay.hosts', contextTokens('host', 'unreachable', 'hostKeyRefused')));
-  assert.ok(!holds(retry.when, 'swarmOverlay.hosts', contextTokens('host', 'unreachable')));
+// The most used action of each item, as an icon on its row (the rest stay in the context menu).
+const inlineCases: Array<[view: string, item: string, expected: string[]]> = [
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('inactive')), ['swarm.init', 'swarm.joinWorker']],
+  ['hosts', contextTokens('host', 'connected', swarmStateToken('active'), 'manager'), []],
+  ['hosts', contextTokens('host', 'unreachable', swarmStateToken('inactive')), []],
+  ['hosts', contextTokens('host', 'unreachable', 'hostKeyRefused'), ['hosts.retryHostKey']],
+  ['hosts', contextTokens('host', 'unreachable'), []],
+  ['swarm', contextTokens('swarmHost', 'inactive'), ['swarm.init', 'swarm.joinWorker']],
+  ['swarm', contextTokens('swarmHost', 'orphan'), []],
+  ['swarm', contextTokens('node', 'worker', undefined, 'active', 'ready'), ['node.promote']],
+  ['swarm', contextTokens('node', 'worker', undefined, 'active', 'down'), []],
+  ['swarm', contextTokens('node', 'manager', 'leader', 'active', 'ready'), ['node.demote']],
+  ['swarm', contextTokens('swarm', 'managed'), []],
+  ['swarm', contextTokens('service', 'global'), ['service.showLogs']],
+  ['swarm', 'servicesGroup', []],
+  ['swarm', contextTokens('task', 'running'), []],
+  ['networks', contextTokens('network', 'overlay', 'custom'), ['matrix.run']],
+  ['networks', contextTokens('network', 'overlay', 'builtin'), []],
+  ['networks', contextTokens('network', false, 'custom'), []],
+];
+
+test('inline actions: initialize and join on a host in no swarm, promote or demote on a node, the matrix on a custom overlay', () => {
+  for (const [view, item, expected] of inlineCases) {
+    assert.deepEqual(offered(`swarmOverlay.${view}`, item, true), expected, `inline, ${view}: "${item}"`);
+  }
+  // Every inline action is also in the context menu of the same items (where its title is read).
+  for (const e of entries.filter(isInline)) {
+    assert.ok(
+      entries.some((m) => !isInline(m) && m.command === e.command && m.when === e.when),
+      `${e.command} inline and in the menu`,
+    );
+  }
+  // Inline icons in a stated order on rows with more than one.
+  for (const e of entries.filter(isInline)) {
+    const sameRow = entries.filter((m) => isInline(m) && m.when === e.when);
+    if (sameRow.length > 1) assert.match(e.group!, /^inline@\d+$/, `${e.command}: ordered inline`);
+  }
 });
 
 test('a fact token is one word: no token matches inside another', () => {

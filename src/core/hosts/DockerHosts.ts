@@ -49,6 +49,13 @@ export class DockerHosts {
     return this.pool.forgetRefusedHostKeys(config);
   }
 
+  /** The ids under which the secrets for `name` (passwords, key passphrases) are kept, if any are. */
+  secretIds(name: string): string[] {
+    const config = this.configs.find((c) => c.name === name);
+    if (!config) throw new ConfigError(`No host is named "${name}".`);
+    return this.pool.secretIds(config);
+  }
+
   /**
    * Status of every host, in parallel; one host's failure never holds up the others, and each status
    * goes to `onStatus` as soon as its host answered (or its request timed out).

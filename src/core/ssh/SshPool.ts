@@ -1,6 +1,7 @@
 // One SshConnection per configured host, reused by everything that talks to that host.
 import { ChannelError } from '../errors';
 import type { HostConfig } from '../model';
+import { secretId } from './auth';
 import { SshConnection, type SshConnectionOptions } from './SshConnection';
 import type { SshConfigResolver } from './sshConfig';
 
@@ -40,6 +41,15 @@ export class SshPool {
     const prompts = this.options.prompts;
     if (!prompts) return 0;
     return [endpoint, ...endpoint.jumps].reduce((n, e) => n + prompts.forgetRefusals(e.hostName, e.port), 0);
+  }
+
+  /** The ids of the secrets connecting to this host may ask for: its passwords and key passphrases, jump hosts included. */
+  secretIds(host: HostConfig): string[] {
+    const endpoint = this.get(host).endpoint;
+    return [endpoint, ...endpoint.jumps].flatMap((e) => [
+      secretId('password', e),
+      ...e.identityFiles.map((file) => secretId('passphrase', e, file)),
+    ]);
   }
 
   /** Drops connections of hosts no longer configured. */

@@ -8,6 +8,7 @@ import type { NetworkItem, ScopeItem } from '../tree/NetworksTreeProvider';
 import type { NodeItem, StandaloneItem, SwarmItem } from '../tree/SwarmTreeProvider';
 import type { HostNode } from '../tree/HostsTreeProvider';
 import { allServices, type SwarmService } from '../../core/services/services';
+import { swarmName } from '../../core/swarm/swarmName';
 import type { ServiceItem } from '../tree/serviceItems';
 
 export type SwarmArg = SwarmItem | ScopeItem | NodeItem | undefined;
@@ -38,7 +39,7 @@ export async function pickNode(
       ? s.nodes.filter(filter).map((n) => ({
           label: n.hostname,
           description: `${n.role} · ${n.availability} · ${n.status}`,
-          detail: `swarm ${s.clusterId.slice(0, 12)}`,
+          detail: swarmName(s),
           node: n,
           via: s.via!,
         }))
@@ -67,7 +68,7 @@ export async function pickSwarm(state: ClusterState, arg: SwarmArg, title: strin
   if (swarms.length === 0) nothingToDo('No swarm among the configured hosts: initialize one first.');
   if (swarms.length === 1) return swarms[0]!.via!;
   const picked = await pick(
-    swarms.map((s) => ({ label: `Swarm ${s.clusterId.slice(0, 12)}`, description: `via ${s.via}`, via: s.via! })),
+    swarms.map((s) => ({ label: swarmName(s), description: `via ${s.via}`, detail: `cluster ${s.clusterId}`, via: s.via! })),
     { title },
   );
   return picked.via;
@@ -118,7 +119,7 @@ export async function pickService(
       .map((s) => ({
         label: s.name,
         description: `${s.mode} ${s.running}/${s.desired}${s.stack ? ` · stack ${s.stack}` : ''}`,
-        detail: `swarm ${w.clusterId.slice(0, 12)} via ${w.via}`,
+        detail: `${swarmName(w)} via ${w.via}`,
         service: s,
         via: w.via!,
       }));

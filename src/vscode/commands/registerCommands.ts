@@ -9,6 +9,7 @@ import type { NetworkItem } from '../tree/NetworksTreeProvider';
 import { addHost } from './addHost';
 import { removeHost } from './removeHost';
 import { retryHostKey } from './retryHostKey';
+import { forgetSecrets } from './forgetSecrets';
 import { MatrixPanel } from '../webview/MatrixPanel';
 import * as net from './networks/networkCommands';
 import { type SwarmArg, pickNetwork } from './pickers';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<HostNode>('swarmOverlay.hosts.remove', removeHost),
   spec<HostNode>('swarmOverlay.hosts.retryHostKey', retryHostKey, true),
   spec('swarmOverlay.hosts.refresh', (ctx) => ctx.refresher.refreshInView('swarmOverlay.hosts')),
+  spec<HostNode>('swarmOverlay.hosts.forgetSecrets', forgetSecrets),
   spec('swarmOverlay.log.show', (ctx) => ctx.log.show()),
   spec<swarm.HostArg>('swarmOverlay.swarm.init', swarm.initSwarmCommand, true),
   spec<swarm.HostArg>('swarmOverlay.swarm.joinWorker', (ctx, arg) => swarm.joinSwarmCommand(ctx, 'worker', arg), true),
@@ -71,6 +73,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     const target = await pickNetwork(ctx.core, ctx.state, arg, 'Run the connectivity matrix on which overlay network?');
     MatrixPanel.show(ctx, target.swarm ? { via: target.via, network: target.name } : undefined);
   }),
+];
+
+/**
+ * The commands that, run on a tree item, may ask for a value or a choice, or always ask for a
+ * confirmation, before they act: their titles end with "…" (test/unit/manifest.test.ts). Picking the
+ * item itself from the palette does not count, nor a warning shown only in some cases (Promote, Demote).
+ */
+export const ASKS_BEFORE_ACTING: readonly string[] = [
+  'swarmOverlay.hosts.add',
+  'swarmOverlay.hosts.forgetSecrets',
+  'swarmOverlay.swarm.init',
+  'swarmOverlay.swarm.joinWorker',
+  'swarmOverlay.swarm.joinManager',
+  'swarmOverlay.swarm.leave',
+  'swarmOverlay.swarm.rotateToken',
+  'swarmOverlay.node.drain',
+  'swarmOverlay.node.addLabel',
+  'swarmOverlay.node.removeLabel',
+  'swarmOverlay.node.remove',
+  'swarmOverlay.network.create',
+  'swarmOverlay.network.remove',
+  'swarmOverlay.service.scale',
+  'swarmOverlay.service.remove',
 ];
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -10,6 +10,7 @@ import type { DockerHosts } from '../../core/hosts/DockerHosts';
 import { type Logger, Redactor } from '../../core/log';
 import type { HostConfig } from '../../core/model';
 import { ModalHostKeyPrompter } from './hostKeys';
+import { SecretIndex } from './secretIndex';
 import { SecretStoragePrompter } from './secrets';
 import { readSettings, type Settings } from './settings';
 
@@ -21,6 +22,8 @@ export class CoreService implements vscode.Disposable {
   private loaded: CoreApi | undefined;
   private readonly hostKeys = new ModalHostKeyPrompter();
   private readonly secrets: SecretStoragePrompter;
+  /** The passwords and passphrases kept in SecretStorage, by id. */
+  readonly keptSecrets: SecretIndex;
   /** Problems of the host setting, as sentences; the valid hosts are still used. */
   problems: string[] = [];
   /** Setting warnings already logged, so each is said once while it stands. */
@@ -30,7 +33,8 @@ export class CoreService implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.secrets = new SecretStoragePrompter(context.secrets);
+    this.keptSecrets = new SecretIndex(context.secrets, context.globalState);
+    this.secrets = new SecretStoragePrompter(this.keptSecrets);
   }
 
   /** The core module's functions, loaded on first use. */

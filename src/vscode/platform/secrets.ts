@@ -2,11 +2,10 @@
 import * as vscode from 'vscode';
 import { type SecretPrompter, secretId } from '../../core/ssh/auth';
 import type { SshEndpoint } from '../../core/ssh/sshConfig';
-
-const PREFIX = 'swarmOverlay.ssh.';
+import type { SecretIndex } from './secretIndex';
 
 export class SecretStoragePrompter implements SecretPrompter {
-  constructor(private readonly storage: vscode.SecretStorage) {}
+  constructor(private readonly kept: SecretIndex) {}
 
   passphrase(keyFile: string, endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
     return this.keptOrAsked(secretId('passphrase', endpoint, keyFile), retry, {
@@ -25,15 +24,15 @@ export class SecretStoragePrompter implements SecretPrompter {
   // A kept secret is offered first; after a refusal it is forgotten and the user is asked.
   private async keptOrAsked(id: string, retry: boolean, box: { title: string; prompt: string }): Promise<string | undefined> {
     if (retry) {
-      await this.storage.delete(PREFIX + id);
+      await this.kept.forget([id]);
     } else {
-      const kept = await this.storage.get(PREFIX + id);
+      const kept = await this.kept.get(id);
       if (kept) return kept;
     }
     return vscode.window.showInputBox({ ...box, password: true, ignoreFocusOut: true });
   }
 
   async accepted(_kind: 'passphrase' | 'password', id: string, value: string): Promise<void> {
-    await this.storage.store(PREFIX + id, value);
+    await this.kept.store(id, value);
   }
 }

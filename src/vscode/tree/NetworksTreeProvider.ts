@@ -8,6 +8,7 @@ import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
 import { escapeMarkdown } from './markdown';
 import { contextTokens } from './contextTokens';
+import { swarmName } from '../../core/swarm/swarmName';
 import type { CoreService } from '../platform/CoreService';
 
 export type Scope = { kind: 'swarm'; id: string; via: string; label: string } | { kind: 'host'; host: string };
@@ -18,6 +19,7 @@ export class ScopeItem extends vscode.TreeItem {
     this.id = scope.kind === 'swarm' ? `swarm/${scope.id}/networks` : `${scope.host}/networks`;
     this.iconPath = new vscode.ThemeIcon(scope.kind === 'swarm' ? 'organization' : 'vm');
     this.description = scope.kind === 'swarm' ? `via ${scope.via}` : 'local networks';
+    if (scope.kind === 'swarm') this.tooltip = `${scope.label}, cluster ID ${scope.id}`;
     this.contextValue = contextTokens('networkScope', scope.kind === 'swarm' ? 'swarmScope' : 'hostScope');
   }
 }
@@ -139,7 +141,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
       await this.state.ready();
       const swarms: Item[] = this.state.swarms.swarms
         .filter((s) => s.via)
-        .map((s) => new ScopeItem({ kind: 'swarm', id: s.clusterId, via: s.via!, label: `Swarm ${s.clusterId.slice(0, 12)}` }));
+        .map((s) => new ScopeItem({ kind: 'swarm', id: s.clusterId, via: s.via!, label: swarmName(s) }));
       const hosts = [...this.state.statuses.values()].filter((s) => s.reachable).map((s) => new ScopeItem({ kind: 'host', host: s.name }));
       return [...swarms, ...hosts];
     }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { SwarmNode } from '../../core/model';
 import type { SwarmOverview } from '../../core/swarm/swarmOverview';
+import { swarmName } from '../../core/swarm/swarmName';
 import type { ClusterState } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
 import { escapeMarkdown } from './markdown';
@@ -14,10 +15,10 @@ import { ServiceItem, ServicesGroupItem, StackItem, TaskItem } from './serviceIt
 export class SwarmItem extends vscode.TreeItem {
   constructor(
     readonly swarm: SwarmOverview,
+    name: string,
     quorumText: string | undefined,
   ) {
-    const short = swarm.clusterId ? swarm.clusterId.slice(0, 12) : 'unknown swarm';
-    super(`Swarm ${short}`, vscode.TreeItemCollapsibleState.Expanded);
+    super(name, vscode.TreeItemCollapsibleState.Expanded);
     // Without a cluster id (no leader, or managers not configured here) the hosts tell the groups apart.
     this.id = `swarm/${swarm.clusterId || `unknown/${Object.values(swarm.hostOfNode).sort().join(',')}`}`;
     const warnings = [...(swarm.quorum?.warnings ?? []), ...(swarm.error ? [swarm.error] : [])];
@@ -35,7 +36,9 @@ export class SwarmItem extends vscode.TreeItem {
         )
       : new vscode.ThemeIcon('organization');
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**Swarm** ${escapeMarkdown(swarm.clusterId || '?')}\n\n`);
+    md.appendMarkdown(
+      `**${escapeMarkdown(name)}**\n\nCluster ID ${escapeMarkdown(swarm.clusterId || 'unknown (no manager answered)')}\n\n`,
+    );
     if (quorumText) md.appendMarkdown(`${quorumText}\n\n`);
     if (swarm.via) md.appendMarkdown(`Read through ${escapeMarkdown(swarm.via)}\n\n`);
     for (const w of warnings) md.appendMarkdown(`- ${escapeMarkdown(w)}\n`);
@@ -159,7 +162,9 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
     if (item) return [];
     await this.state.ready();
     const { api } = this.core;
-    const out: Item[] = this.state.swarms.swarms.map((s) => new SwarmItem(s, s.quorum ? api.quorumLine(s.quorum) : undefined));
+    const out: Item[] = this.state.swarms.swarms.map(
+      (s) => new SwarmItem(s, swarmName(s), s.quorum ? api.quorumLine(s.quorum) : undefined),
+    );
     if (this.state.swarms.standalone.length) {
       out.push(
         new StandaloneGroupItem(
