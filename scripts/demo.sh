@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm run demo: a local lab of Docker hosts reached over SSH, a swarm and an overlay network on it, and
-# VS Code (code-server on 127.0.0.1) with Swarm Overlay installed, until Ctrl+C; then all of it goes away.
+# npm run demo: a local lab of Docker hosts reached over SSH, a swarm of all of them but the last (left
+# out for the user to join), an overlay network on it, and VS Code (code-server on 127.0.0.1) with
+# Swarm Overlay installed, until Ctrl+C; then all of it goes away.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,5 +1,6 @@
 // npm run demo, after scripts/demo.sh has built the lab and packaged the extension: a swarm across the
-// lab's hosts (h1 manager, the others workers), an attachable overlay network, and a real VS Code
+// lab's hosts but the last (h1 manager, the others workers; the last is left out so the walkthrough's
+// join step is there to do), an attachable overlay network, and a real VS Code
 // (code-server on 127.0.0.1) with the extension installed and the lab's hosts configured. It serves
 // until Ctrl+C (or SIGTERM), then stops code-server and takes the swarm down; demo.sh removes the lab.
 import { mkdirSync } from 'node:fs';
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   const names = hosts.map((h) => h.name);
   const [first, ...rest] = names;
   if (!first) throw new Error('The lab has no hosts.');
+  // The last host stays out of the swarm: joining it from the tree is the first thing to try.
+  const outside = rest.length > 0 ? rest[rest.length - 1] : undefined;
+  const joined = rest.filter((n) => n !== outside);
   const h = (n: string) => core.hosts.get(n);
   const step = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     const t = Date.now();
@@ -25,10 +29,10 @@ async function main(): Promise<void> {
     console.log(`   ${what} (${Date.now() - t} ms)`);
     return r;
   };
-  console.log('== swarm and overlay network');
+  console.log(`== swarm and overlay network${outside ? ` (${outside} left out of the swarm, for you to join)` : ''}`);
   const firstAddr = hosts[0]!.host;
   await step(`swarm initialized on ${first} (${firstAddr})`, () => initSwarm(h(first), { advertiseAddr: firstAddr }));
-  for (const n of rest) await step(`${n} joined as worker`, () => joinSwarm(h(n), h(first), 'worker', core.redactor));
+  for (const n of joined) await step(`${n} joined as worker`, () => joinSwarm(h(n), h(first), 'worker', core.redactor));
   const net = await step(`overlay network "${NETWORK}" created`, () =>
     createOverlay(core.hosts, h(first), names, {
       name: NETWORK,
@@ -50,7 +54,11 @@ async function main(): Promise<void> {
   });
   console.log('');
   console.log(`   Open ${cs.url}/ in a browser on this machine, then click the Swarm Overlay icon in the activity bar.`);
-  console.log(`   Try: right-click "${NETWORK}" under Networks → Run Connectivity Matrix.`);
+  if (outside) {
+    console.log(`   ${outside} is left out of the swarm on purpose: right-click it under Swarm → "Not in a swarm" → Join Swarm as Worker.`);
+  }
+  console.log(`   Then: right-click "${NETWORK}" under Networks → Run Connectivity Matrix.`);
+  console.log('   The walkthrough takes you through it: Help → Welcome → Get Started with Swarm Overlay.');
   console.log('   Ctrl+C stops code-server and takes the swarm and the lab down.');
 
   let stopping = false;

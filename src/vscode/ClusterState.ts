@@ -1,13 +1,15 @@
 // What the views show, read once per refresh: every host's status, the swarms among them, and each
 // swarm's services (three requests per swarm, once per refresh, after its nodes).
 // Refreshes coalesce per host: a refresh asked for while a host's read runs is served by one more read after it.
-// When to refresh is decided in one place only: RefreshManager.
+// When to refresh is decided in one place only: RefreshManager. What the welcomes and the walkthrough
+// key on is published from here, with every change (setContext, see viewContext.ts).
 import * as vscode from 'vscode';
 import type { HostStatus } from '../core/model';
 import type { ServicesView } from '../core/services/services';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
 import type { CoreService } from './platform/CoreService';
 import { readSettings } from './platform/settings';
+import { viewContext } from './viewContext';
 
 export class ClusterState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -16,6 +18,11 @@ export class ClusterState implements vscode.Disposable {
   swarms: SwarmsView = { swarms: [], standalone: [] };
   /** Per cluster id: its services as last read, or why they could not be. */
   services = new Map<string, { services?: ServicesView; error?: string }>();
+  /** Per cluster id: how many custom overlay networks it had at the last refresh. */
+  overlays = new Map<string, number>();
+  /** How many hosts the settings named at the last refresh. */
+  private configured = 0;
+  private readonly published = new Map<string, string | boolean>();
   /** Per host, the read under way; a refresh asked for meanwhile is served by one more read after it. */
   private readonly reads = new Map<string, Promise<void>>();
   private readonly readAgain = new Set<string>();
@@ -56,9 +63,10 @@ export class ClusterState implements vscode.Disposable {
       } catch (err) {
         this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         this.loadedOnce = true;
-        this.changed.fire();
+        this.fire();
         return;
       }
+      this.configured = names.length;
       for (const name of [...this.statuses.keys()]) if (!names.includes(name)) this.statuses.delete(name);
       await Promise.all(names.map((name) => this.readHost(name)));
       // Each host read already asked for an overview after its status landed: wait for that one
@@ -66,7 +74,7 @@ export class ClusterState implements vscode.Disposable {
       await (this.overview ?? this.readOverview());
       await this.readServices();
       this.loadedOnce = true;
-      this.changed.fire();
+      this.fire();
       this.log.debug(`refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
     })();
     this.pending = run;
@@ -96,7 +104,7 @@ export class ClusterState implements vscode.Disposable {
         } catch (err) {
           this.log.error(`refresh of ${name} failed: ${this.core.redact(String(err))}`);
         }
-        this.changed.fire();
+        this.fire();
         void this.readOverview();
       } while (this.readAgain.has(name));
     })().finally(() => this.reads.delete(name));
@@ -120,7 +128,7 @@ export class ClusterState implements vscode.Disposable {
         } catch (err) {
           this.log.error(`refresh failed: ${this.core.redact(String(err))}`);
         }
-        this.changed.fire();
+        this.fire();
       } while (this.overviewAgain);
     })().finally(() => {
       this.overview = undefined;
@@ -129,20 +137,41 @@ export class ClusterState implements vscode.Disposable {
   }
 
   // Once per refresh, through the manager each swarm was read through (the overviews a host read
-  // starts meanwhile show the services read last).
+  // starts meanwhile show the services read last); with them, how many overlays each swarm has.
   private async readServices(): Promise<void> {
     const next = new Map<string, { services?: ServicesView; error?: string }>();
+    const overlays = new Map<string, number>();
+    const { api } = this.core;
     await Promise.all(
       this.swarms.swarms.map(async (s) => {
         if (!s.via) return;
-        try {
-          next.set(s.clusterId, { services: await this.core.api.readServices(this.core.host(s.via), s.nodes) });
-        } catch (err) {
-          next.set(s.clusterId, { error: this.core.redact(this.core.api.userMessage(err)) });
-        }
+        const host = this.core.host(s.via);
+        const [services, networks] = await Promise.allSettled([api.readServices(host, s.nodes), api.listNetworks(host)]);
+        next.set(
+          s.clusterId,
+          services.status === 'fulfilled' ? { services: services.value } : { error: this.core.redact(api.userMessage(services.reason)) },
+        );
+        if (networks.status === 'fulfilled')
+          overlays.set(s.clusterId, networks.value.filter((n) => n.scope === 'swarm' && n.driver === 'overlay' && !n.builtIn).length);
       }),
     );
     this.services = next;
+    this.overlays = overlays;
+  }
+
+  private fire(): void {
+    const keys = viewContext({
+      configured: this.configured,
+      loaded: this.loadedOnce,
+      standalone: this.swarms.standalone.length,
+      swarms: this.swarms.swarms.map((s) => ({ nodes: s.nodes.length, overlays: this.overlays.get(s.clusterId) ?? 0 })),
+    });
+    for (const [key, value] of Object.entries(keys)) {
+      if (this.published.get(key) === value) continue;
+      this.published.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
+    this.changed.fire();
   }
 
   dispose(): void {

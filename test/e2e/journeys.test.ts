@@ -32,6 +32,7 @@ import {
   toasts,
   treeItem,
   treeRows,
+  view,
   waitForWorkbench,
   waitUntil,
   waitVisible,
@@ -88,6 +89,14 @@ function swarmStates(): Record<string, string> {
   const r = cli('--json', 'hosts');
   const hosts = JSON.parse(r.stdout) as Array<{ name: string; reachable: boolean; swarm?: { state: string } }>;
   return Object.fromEntries(hosts.map((h) => [h.name, h.reachable ? (h.swarm?.state ?? '?') : 'unreachable']));
+}
+
+/** The welcome text of a view (empty when the view shows a tree), its lines joined by spaces. */
+async function welcomeText(page: Page, viewTitle: string): Promise<string> {
+  const texts = await view(page, viewTitle)
+    .locator('.welcome-view-content')
+    .evaluateAll((els) => els.map((el) => el.textContent ?? ''));
+  return texts.join(' ').replace(/\s+/g, ' ').trim();
 }
 
 /** Runs a test body; on failure, a screenshot of what was on screen, then the error. */
@@ -1005,6 +1014,55 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       assert.ok(colHead.x >= view.x && colHead.x + colHead.width <= view.x + view.width + 1, 'the n64 column header is in view');
       await shot(page, 'j10-matrix-64-scrolled-headers', t);
       timings.syntheticJourneyMs = Date.now() - t0;
+    }),
+  );
+
+  test(
+    'J11: with no hosts configured, every view says to add one, and Initialize Swarm says so too',
+    { timeout: 60_000 },
+    onScreen('j11', async (t) => {
+      const t0 = Date.now();
+      // The last journey of this window: the hosts go as a user removes them (Remove Host on each).
+      await openSidebar(page);
+      for (const v of ['Docker Hosts', 'Swarm', 'Networks']) await expandView(page, v);
+      for (const h of HOSTS) {
+        await openContextMenu(page, treeItem(page, 'Docker Hosts', h));
+        await clickMenuEntry(page, 'Remove Host');
+        await treeItem(page, 'Docker Hosts', h).waitFor({ state: 'hidden', timeout: 10_000 });
+      }
+      {
+        const welcomes = await waitUntil(
+          page,
+          'the "add a host" welcome in all three views',
+          () => Promise.all(['Docker Hosts', 'Swarm', 'Networks'].map((v) => welcomeText(page, v))),
+          ([hosts, swarm, networks]) =>
+            /^No Docker hosts yet\./.test(hosts!) &&
+            /^No Docker hosts yet: add one first/.test(swarm!) &&
+            /once a Docker host is added/.test(networks!),
+          30_000,
+        );
+        t.diagnostic(`welcomes: ${JSON.stringify(welcomes)}`);
+        assert.match(welcomes[1]!, /Add Host$/, 'the Swarm view offers Add Host');
+        assert.doesNotMatch(welcomes[1]!, /Initialize Swarm/);
+        await runCommand(page, 'Swarm Overlay: Initialize Swarm…');
+        const said = await waitUntil(
+          page,
+          'the "add a host" notification',
+          () => toasts(page),
+          (ts) => ts.some((x) => /add one with Swarm Overlay: Add Host/.test(x.message)),
+          10_000,
+        );
+        assert.ok(
+          said.some(
+            (x) => x.severity === 'info' && x.message === 'No Docker host is configured yet: add one with Swarm Overlay: Add Host first.',
+          ),
+          JSON.stringify(said),
+        );
+        assert.ok(!said.some((x) => /in a swarm already/.test(x.message)), JSON.stringify(said));
+        await shot(page, 'j11-no-hosts-welcome', t);
+      }
+      timings.noHostsJourneyMs = Date.now() - t0;
+      t.diagnostic(`no-hosts journey ${timings.noHostsJourneyMs} ms`);
     }),
   );
 });

@@ -15,7 +15,10 @@ export type SwarmArg = SwarmItem | ScopeItem | NodeItem | undefined;
 
 export async function pickHost(state: ClusterState, title: string, filter: (s: HostStatus) => boolean, none: string): Promise<string> {
   await state.ready();
-  const hosts = [...state.statuses.values()].filter((s) => s.reachable && filter(s));
+  const all = [...state.statuses.values()];
+  if (all.length === 0) nothingToDo('No Docker host is configured yet: add one with Swarm Overlay: Add Host first.');
+  if (!all.some((s) => s.reachable)) nothingToDo('No configured host answers: the Docker Hosts view says why on each one.');
+  const hosts = all.filter((s) => s.reachable && filter(s));
   if (hosts.length === 0) nothingToDo(none);
   const picked = await pick(
     hosts.map((s) => ({

@@ -14,6 +14,7 @@ import { confirm } from '../platform/ui';
 import { MatrixSession, type RunRequest } from './MatrixSession';
 import { runSynthetic, syntheticChoice } from './syntheticFeed';
 import { WatchStatusItem } from './WatchStatusItem';
+import { CONTEXT_KEYS } from '../viewContext';
 
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
 
@@ -127,8 +128,11 @@ export class MatrixPanel {
             // Auto: containers when every chosen node is a configured host, else one service through the manager.
             const plan = await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts);
             const options = { ...r, ...plan, image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE, logger: this.core.logger };
-            if (r.onRound) return (await api.watchMatrix(this.core.docker(), options)).last;
-            const { timings: _timings, ...report } = await api.runMatrix(this.core.docker(), options);
+            const report = r.onRound
+              ? (await api.watchMatrix(this.core.docker(), options)).last
+              : await api.runMatrix(this.core.docker(), options).then(({ timings: _timings, ...rest }) => rest);
+            // The walkthrough's last step: done once a matrix has run to its end.
+            void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.matrixRan, true);
             return report;
           } finally {
             release();
