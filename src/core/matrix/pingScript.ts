@@ -34,16 +34,20 @@ export function pingBound(plan: PingPlan): string {
 }
 
 /**
- * One ping in the background, its output and exit code kept in /tmp/so-ping-<index>. `address`,
- * `size` (empty or ` -s N`) and `index` are shell words: literals here, variables in the service task.
+ * One ping in the background, its output and exit code kept in /tmp/so-ping-<shell pid>-<index> (the
+ * script's own files, whatever else runs the same script at once). `address`, `size` (empty or ` -s N`)
+ * and `index` are shell words: literals here, variables in the service task.
  */
+/** Where a ping's output waits to be collected: `$$` is the script's shell, the same in its subshells. */
+export const PING_FILE = '/tmp/so-ping-$$-';
+
 export function pingCommand(plan: PingPlan, address: string, size: string, index: string): string {
-  return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${address} > /tmp/so-ping-${index} 2>&1; echo "__rc=$?" >> /tmp/so-ping-${index}) &`;
+  return `($T ping -c ${plan.count} -W ${plan.timeoutS} -i ${plan.intervalS}${size} ${address} > ${PING_FILE}${index} 2>&1; echo "__rc=$?" >> ${PING_FILE}${index}) &`;
 }
 
 /** Prints one ping's kept output framed by its index (what splitPingOutput reads). */
 export function collectCommand(index: string): string {
-  return `echo "__begin ${index}"; cat /tmp/so-ping-${index}; echo "__end ${index}"; rm -f /tmp/so-ping-${index}`;
+  return `echo "__begin ${index}"; cat ${PING_FILE}${index}; echo "__end ${index}"; rm -f ${PING_FILE}${index}`;
 }
 
 export function pingScript(targets: PingTarget[], plan: PingPlan): string {

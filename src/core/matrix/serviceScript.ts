@@ -6,7 +6,7 @@
 // stays up for the others' pings until its lease ends. Every line a task prints starts with
 // `@<node id> `, so the manager tells the reports apart in the interleaved service logs.
 import { IPSEC_CHECK, parseIpsecCheck } from './diagnosis';
-import { type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
+import { PING_FILE, type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
@@ -71,7 +71,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     'EOF',
     '  [ -n "$s" ] && p "$k" "$a" "$s"; done; wait',
     // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
-    'again=""; for j in $jobs; do grep -q "^__rc=0$" /tmp/so-ping-${j%%:*} || again="$again $j"; done',
+    `again=""; for j in $jobs; do grep -q "^__rc=0$" ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
     `if [ -n "$again" ]; then sleep ${RETRY_DELAY_S}; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
     '$j',
     'EOF',
