@@ -19,6 +19,7 @@ import { forceUpdateServiceCommand } from './services/forceUpdateService';
 import { showServiceLogsCommand } from './services/showServiceLogs';
 import { inspectServiceCommand } from './services/inspectService';
 import { removeServiceCommand } from './services/removeService';
+import { checkServiceConnectivityCommand } from './services/checkServiceConnectivity';
 import { refreshDocumentCommand } from './refreshDocument';
 
 interface CommandSpec {
@@ -65,6 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<ServiceItem>('swarmOverlay.service.showLogs', showServiceLogsCommand),
   spec<ServiceItem>('swarmOverlay.service.inspect', inspectServiceCommand),
   spec<ServiceItem>('swarmOverlay.service.remove', removeServiceCommand, true),
+  spec<ServiceItem>('swarmOverlay.service.checkConnectivity', checkServiceConnectivityCommand),
   spec<vscode.Uri>('swarmOverlay.document.refresh', refreshDocumentCommand),
   spec<NetworkItem>('swarmOverlay.matrix.run', (ctx, arg) => {
     const preset = arg && arg.scope.kind === 'swarm' ? { via: arg.scope.via, network: arg.network.name } : undefined;
