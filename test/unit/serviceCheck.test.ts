@@ -102,7 +102,7 @@ describe('service check', () => {
   test('a probe report parsed from the script output', () => {
     const script = checkScript({ service: 'web', targets, expected: 3, leaseS: 60, plan: { count: 1, timeoutS: 1, intervalS: 0.2 } });
     assert.match(script, /nslookup tasks\.web/);
-    assert.match(script, /nc -z -w 2 10\.99\.0\.3 8080/);
+    assert.match(script, /tcp 10\.99\.0\.3 8080/);
     assert.throws(() =>
       checkScript({ service: 'web;rm', targets, expected: 1, leaseS: 60, plan: { count: 1, timeoutS: 1, intervalS: 0.2 } }),
     );

@@ -130,6 +130,17 @@ export function checkTargets(
   return out;
 }
 
+/**
+ * `tcp ADDRESS PORT`: 0 when a TCP connection opens. Alpine's busybox nc has `-z`; Debian's small
+ * busybox nc does not: it connects (`-w`: connect timeout), half-closes on stdin's end and exits when
+ * the server closes; a server that keeps the connection open is cut by `timeout`, which still means it
+ * opened (a refused or unanswered connect ends sooner, with 1).
+ */
+const TCP_FUNCTION = [
+  `if nc --help 2>&1 | grep -q -- ' -z'; then tcp() { nc -z -w ${NC_WAIT_S} "$1" "$2"; }`,
+  `else tcp() { if command -v timeout >/dev/null 2>&1; then timeout ${NC_WAIT_S + 2} nc -w ${NC_WAIT_S} "$1" "$2"; else nc -w ${NC_WAIT_S} "$1" "$2"; fi; r=$?; [ $r -eq 124 ] || [ $r -eq 143 ] && r=0; return $r; }; fi`,
+].join('\n');
+
 /** What one probe task runs: wait for the tasks in DNS, then the checks, each line prefixed by its node id. */
 export function checkScript(o: { service: string; targets: CheckTarget[]; expected: number; leaseS: number; plan: PingPlan }): string {
   const pings: PingTarget[] = [...new Set(o.targets.filter((t) => t.kind !== 'published').map((t) => t.address))].map((a) => ({
@@ -146,7 +157,8 @@ export function checkScript(o: { service: string; targets: CheckTarget[]; expect
     `echo "__dnsname" $(${dnsAddresses(o.service)})`,
     'echo "__dnstasks" $t',
     pings.length ? pingScript(pings, o.plan) : '',
-    ...tcp.map((x) => `(nc -z -w ${NC_WAIT_S} ${x} </dev/null >/dev/null 2>&1; echo "__tcp ${x} $?") &`),
+    TCP_FUNCTION,
+    ...tcp.map((x) => `(tcp ${x} </dev/null >/dev/null 2>&1; echo "__tcp ${x} $?") &`),
     'wait',
     'echo "__done"',
     '} 2>&1 | sed "s/^/@$SO_NODE /"',
