@@ -10,11 +10,19 @@ import { type Command, parseCommandLine, scanCommandLine, usageText } from './co
 import { hostsCommands } from './hostsCommand';
 import { type CliIo, UsageError } from './io';
 import { matrixCommands } from './matrixCommand';
+import { checkServiceCommands } from './checkServiceCommand';
 import { networkCommands } from './networkCommands';
 import { nodeCommands, swarmCommands } from './swarmCommands';
 
 /** Every command, in the order of the usage text. */
-export const COMMANDS: Command[] = [...hostsCommands, ...swarmCommands, ...nodeCommands, ...networkCommands, ...matrixCommands];
+export const COMMANDS: Command[] = [
+  ...hostsCommands,
+  ...swarmCommands,
+  ...nodeCommands,
+  ...networkCommands,
+  ...matrixCommands,
+  ...checkServiceCommands,
+];
 
 export const USAGE = usageText(COMMANDS);
 

@@ -121,7 +121,7 @@ const matrix = throughManager({
   },
 });
 
-function noProbeStarted(hosts: string[], problems: HostProblem[]): void {
+export function noProbeStarted(hosts: string[], problems: HostProblem[]): void {
   if (problems.length === hosts.length && problems.every((p) => p.state !== 'down' && p.state !== 'drained')) {
     throw new ConfigError(`No probe could start: ${problems.map((p) => `${p.host}: ${p.reason}`).join(' ')}`);
   }

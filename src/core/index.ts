@@ -22,6 +22,7 @@ export { hostAddresses } from './swarm/hostNetwork';
 export { quorumLine } from './swarm/quorum';
 export { swarmOverview } from './swarm/swarmOverview';
 export { readServices } from './services/services';
+export { checkService } from './services/checkService';
 export {
   replicasProblem,
   scaleService,

@@ -114,7 +114,7 @@ describe('options', () => {
       '--nodes is not an option of "network ls" (it belongs to matrix).',
       NETWORK_LS,
     );
-    await usageError(['hosts', '--image', 'x'], '--image is not an option of "hosts" (it belongs to matrix).', HOSTS);
+    await usageError(['hosts', '--image', 'x'], '--image is not an option of "hosts" (it belongs to matrix and check-service).', HOSTS);
   });
   test('an option without its value, a flag with one', async () => {
     await usageError(['nodes', '--via'], "Option '--via <value>' argument missing", NODES);

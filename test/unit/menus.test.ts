@@ -77,14 +77,18 @@ const cases: Array<[view: string, item: string, expected: string[]]> = [
   [
     'swarm',
     contextTokens('service', 'replicated', undefined, 'stacked'),
-    ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.scale', 'service.showLogs'],
+    ['service.checkConnectivity', 'service.forceUpdate', 'service.inspect', 'service.remove', 'service.scale', 'service.showLogs'],
   ],
   [
     'swarm',
     contextTokens('service', 'global', 'flagged'),
-    ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs'],
+    ['service.checkConnectivity', 'service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs'],
   ],
-  ['swarm', contextTokens('service', 'job'), ['service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs']],
+  [
+    'swarm',
+    contextTokens('service', 'job'),
+    ['service.checkConnectivity', 'service.forceUpdate', 'service.inspect', 'service.remove', 'service.showLogs'],
+  ],
   ['swarm', contextTokens('task', 'running'), []],
   ['swarm', contextTokens('task', 'rejected', 'failed'), []],
   ['networks', contextTokens('networkScope', 'swarmScope'), ['network.create', 'swarm.checkPorts']],

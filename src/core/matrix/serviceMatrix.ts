@@ -130,20 +130,17 @@ function notTried(why: string): PingResult {
   return { ok: false, sent: 0, received: 0, lossPercent: 100, error: why, raw: '' };
 }
 
-export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): Promise<ServiceRunResult> {
-  const log = o.logger;
-  const timings = { placeMs: 0, measureMs: 0, cleanupMs: 0 };
-  checkpoint(o, 'nodes');
+/** The nodes a probe service covers: `chosen` by hostname or id (empty: all), those that can run a task, and why the others cannot. */
+export async function probeNodes(via: DockerHost, chosenNames: string[]) {
   const all = await listNodes(via);
   let chosen = all;
-  if (o.nodes.length) {
-    chosen = o.nodes.map((name) => {
+  if (chosenNames.length) {
+    chosen = chosenNames.map((name) => {
       const n = all.find((x) => x.hostname === name || x.id === name);
       if (!n) throw new ConfigError(`No node of the swarm ${via.name} manages is named "${name}".`);
       return n;
     });
   }
-  const names = chosen.map((n) => n.hostname || n.id);
   const problems: HostProblem[] = [];
   const eligible: SwarmNode[] = [];
   for (const n of chosen) {
@@ -152,6 +149,14 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     else eligible.push(n);
   }
   const hostOf = new Map(chosen.map((n) => [n.id, n.hostname || n.id]));
+  return { all, chosen, names: chosen.map((n) => n.hostname || n.id), eligible, problems, hostOf };
+}
+
+export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): Promise<ServiceRunResult> {
+  const log = o.logger;
+  const timings = { placeMs: 0, measureMs: 0, cleanupMs: 0 };
+  checkpoint(o, 'nodes');
+  const { all, chosen, names, eligible, problems, hostOf } = await probeNodes(via, o.nodes);
   const encrypted = o.network.Options?.encrypted !== undefined;
   const reports = new Map<string, TaskReport>();
   const done = (cells: MatrixCell[], unseen: Unseen = new Map(), waitedS = 0) => ({
@@ -171,9 +176,8 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
   checkpoint(o, 'image');
   const image = await resolveServiceImage(via, o.image, log);
   const discoverS = Math.max(1, Math.min(Math.round(o.convergeTimeoutMs / 1000), Math.floor(o.leaseS / 3)));
-  const service = probeServiceName(o.runId);
   const script = serviceTaskScript({
-    service,
+    service: probeServiceName(o.runId),
     network: o.network.Name,
     expected: eligible.length,
     discoverS,
@@ -182,24 +186,122 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     plan: o.plan,
     ipsecCheck: encrypted,
   });
+  const tasks = await runProbeTasks(via, {
+    ...o,
+    service: probeServiceName(o.runId),
+    image,
+    script,
+    networks: [o.network.Id],
+    all,
+    eligible,
+    hostOf,
+    timings,
+    stragglerS: 3 * pingLimitS(o.plan) + STRAGGLER_SLACK_S,
+    measuring: `Measuring ${eligible.length * eligible.length} pair(s)…`,
+  });
+  problems.push(...tasks.problems);
+  for (const [nodeId, lines] of tasks.lines) {
+    const r = parseTaskReport(lines);
+    if (r) reports.set(nodeId, r);
+  }
+  const taskOf = tasks.tasks;
+  const cells: MatrixCell[] = [];
+  // Every task that reported: its address on the network, so targets map back to nodes.
+  const live = eligible.filter((n) => reports.get(n.id)?.done);
+  const ipOf = new Map<string, string>();
+  for (const n of live) {
+    const att = taskOf.get(n.id)?.NetworksAttachments?.find((a) => a.Network?.ID === o.network.Id);
+    const ip = att?.Addresses?.[0]?.split('/')[0];
+    if (ip) ipOf.set(n.id, ip);
+  }
+  const unseen: Unseen = new Map();
+  for (const src of live) {
+    const r = reports.get(src.id)!;
+    const from = hostOf.get(src.id)!;
+    for (const dst of live) {
+      const to = hostOf.get(dst.id)!;
+      const ip = ipOf.get(dst.id);
+      let cell: MatrixCell;
+      if (ip && r.targets.includes(ip)) {
+        const at = (kind: string) => {
+          const x = r.results.get(`${ip}/${kind}`)!;
+          return parsePing(x.raw, x.exitCode);
+        };
+        cell = finishCell({ from, to, byName: at('name'), byIp: at('ip'), large: at('large') }, o.largeSize);
+      } else {
+        unseen.set(from, [...(unseen.get(from) ?? []), to]);
+        const why = `not tried: the task on ${from} did not find the one on ${to} in its DNS`;
+        cell = finishCell({ from, to, byName: notTried('name not resolved'), byIp: notTried(why), large: notTried(why) }, o.largeSize);
+      }
+      cells.push(cell);
+    }
+  }
+  const finalCells = cells.map((c) => withUnseen(c, unseen, discoverS));
+  const order = (c: MatrixCell) => names.indexOf(c.from) * 1000 + names.indexOf(c.to);
+  finalCells.sort((a, b) => order(a) - order(b));
+  for (const c of finalCells) o.onCell?.(c);
+  return done(finalCells, unseen, discoverS);
+}
+
+export interface ProbeTasksOptions {
+  service: string;
+  runId: string;
+  leaseS: number;
+  /** Resolved (resolveServiceImage). */
+  image: string;
+  script: string;
+  /** Ids of the networks the tasks join. */
+  networks: string[];
+  /** Every node of the swarm, and those that get a task. */
+  all: SwarmNode[];
+  eligible: SwarmNode[];
+  hostOf: ReadonlyMap<string, string>;
+  timings: { placeMs: number; measureMs: number; cleanupMs: number };
+  /** Seconds the others may report after the first one did before they count as not started. */
+  stragglerS: number;
+  /** The progress line once every task runs. */
+  measuring: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  onStep?: (step: string) => void;
+  onProgress?: (message: string) => void;
+}
+
+export interface ProbeTasks {
+  /** Per node id that printed `__done`: its lines (without the `@<node id> ` prefix). */
+  lines: Map<string, string>;
+  /** The last task answer per eligible node id. */
+  tasks: Map<string, TaskAnswer>;
+  /** Eligible nodes whose task did not report, and why. */
+  problems: HostProblem[];
+}
+
+/**
+ * The probe service's life, shared by the matrix and the service check: one global service on
+ * `networks` with a task on each eligible node (the others excluded by constraints), carrying the run
+ * id and lease labels; polls its tasks and logs until every task printed `__done`, ended, or the lease
+ * (or the stragglers' time) is over; always removed, on finish, cancel and error.
+ */
+export async function runProbeTasks(via: DockerHost, o: ProbeTasksOptions): Promise<ProbeTasks> {
+  const { eligible, timings } = o;
   const eligibleIds = new Set(eligible.map((n) => n.id));
-  const excluded = all.filter((n) => !eligibleIds.has(n.id)).map((n) => `node.id!=${n.id}`);
+  const excluded = o.all.filter((n) => !eligibleIds.has(n.id)).map((n) => `node.id!=${n.id}`);
   let t = Date.now();
   checkpoint(o, 'place');
-  o.onProgress?.(`Starting the probe service ${service} on ${eligible.length} node(s) through ${via.name}…`);
+  o.onProgress?.(`Starting the probe service ${o.service} on ${eligible.length} node(s) through ${via.name}…`);
   // Named before it is asked for: an answer lost on the way must not leave it behind.
-  const serviceId = service;
+  const serviceId = o.service;
   try {
     const created = (await via.call('create the probe service', (d) =>
       d.createService({
-        Name: service,
+        Name: o.service,
         Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
         TaskTemplate: {
-          ContainerSpec: { Image: image, Command: ['sh', '-c', script], Env: ['SO_NODE={{.Node.ID}}'], Hostname: '{{.Node.Hostname}}' },
+          ContainerSpec: { Image: o.image, Command: ['sh', '-c', o.script], Env: ['SO_NODE={{.Node.ID}}'], Hostname: '{{.Node.Hostname}}' },
           // A task runs once: it ends with its lease and must not come back.
           RestartPolicy: { Condition: 'none' },
           Placement: { Constraints: excluded },
-          Networks: [{ Target: o.network.Id }],
+          Networks: o.networks.map((Target) => ({ Target })),
         },
         Mode: { Global: {} },
       } as object),
@@ -207,9 +309,10 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     const id = created.id ?? created.ID ?? serviceId;
     // The run waits no longer than the tasks live.
     const deadline = Date.now() + o.leaseS * 1000;
+    const lines = new Map<string, string>();
     const taskOf = new Map<string, TaskAnswer>();
     const failed = new Map<string, string>();
-    const cells: MatrixCell[] = [];
+    const isDone = (id: string) => /^__done$/m.test(lines.get(id) ?? '');
     let running = false;
     let firstDone: number | undefined;
     checkpoint(o, 'measure');
@@ -225,90 +328,54 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
         running = true;
         timings.placeMs = Date.now() - t;
         t = Date.now();
-        o.onProgress?.(`Measuring ${eligible.length * eligible.length} pair(s)…`);
+        o.onProgress?.(o.measuring);
       }
       const raw = (await via.call('read the probe service logs', (d) => d.getService(id).logs({ stdout: true, stderr: true }), {
         signal: o.signal,
       })) as unknown;
       const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : typeof raw === 'string' ? raw : '';
-      for (const [nodeId, lines] of linesByNode(text)) {
-        const r = parseTaskReport(lines);
-        if (r && eligibleIds.has(nodeId)) reports.set(nodeId, r);
-      }
+      for (const [nodeId, l] of linesByNode(text)) if (eligibleIds.has(nodeId)) lines.set(nodeId, l);
       for (const n of eligible) {
         const task = taskOf.get(n.id);
         const state = task?.Status?.State ?? '';
-        if (!reports.get(n.id)?.done && ENDED.has(state) && !failed.has(n.id)) {
+        if (!isDone(n.id) && ENDED.has(state) && !failed.has(n.id)) {
           const why = task?.Status?.Err || task?.Status?.Message || state;
           failed.set(n.id, `the probe task could not run there (${why.replace(/\.$/, '')})`);
         }
       }
-      const settled = eligible.every((n) => reports.get(n.id)?.done || failed.has(n.id));
+      const settled = eligible.every((n) => isDone(n.id) || failed.has(n.id));
       if (settled || Date.now() >= deadline) break;
-      // Once some tasks reported, the others get the time a report takes (both waves and the retry):
-      // a task still silent after that sits on a node that died, and the run need not wait its lease.
-      if ([...reports.values()].some((r) => r.done)) {
+      // Once some tasks reported, the others get the time a report takes: a task still silent after
+      // that sits on a node that died, and the run need not wait its lease.
+      if (eligible.some((n) => isDone(n.id))) {
         firstDone ??= Date.now();
-        if (Date.now() - firstDone > (3 * pingLimitS(o.plan) + STRAGGLER_SLACK_S) * 1000) break;
+        if (Date.now() - firstDone > o.stragglerS * 1000) break;
       }
       await abortableDelay(POLL_MS, o.signal);
     }
     timings.measureMs = Date.now() - t;
+    const problems: HostProblem[] = [];
     for (const n of eligible) {
-      if (reports.get(n.id)?.done) continue;
+      if (isDone(n.id)) continue;
+      lines.delete(n.id);
       const state = taskOf.get(n.id)?.Status;
       const reason =
         failed.get(n.id) ??
         (state
           ? `its probe task did not report in time (task ${state.State}${state.Err ? `: ${state.Err}` : ''}); is the node down?`
           : `no probe task was placed there within the lease of ${o.leaseS} s`);
-      problems.push({ host: hostOf.get(n.id)!, state: 'not-started', reason });
+      problems.push({ host: o.hostOf.get(n.id)!, state: 'not-started', reason });
     }
-    // Every task that reported: its address on the network, so targets map back to nodes.
-    const live = eligible.filter((n) => reports.get(n.id)?.done);
-    const ipOf = new Map<string, string>();
-    for (const n of live) {
-      const att = taskOf.get(n.id)?.NetworksAttachments?.find((a) => a.Network?.ID === o.network.Id);
-      const ip = att?.Addresses?.[0]?.split('/')[0];
-      if (ip) ipOf.set(n.id, ip);
-    }
-    const unseen: Unseen = new Map();
-    for (const src of live) {
-      const r = reports.get(src.id)!;
-      const from = hostOf.get(src.id)!;
-      for (const dst of live) {
-        const to = hostOf.get(dst.id)!;
-        const ip = ipOf.get(dst.id);
-        let cell: MatrixCell;
-        if (ip && r.targets.includes(ip)) {
-          const at = (kind: string) => {
-            const x = r.results.get(`${ip}/${kind}`)!;
-            return parsePing(x.raw, x.exitCode);
-          };
-          cell = finishCell({ from, to, byName: at('name'), byIp: at('ip'), large: at('large') }, o.largeSize);
-        } else {
-          unseen.set(from, [...(unseen.get(from) ?? []), to]);
-          const why = `not tried: the task on ${from} did not find the one on ${to} in its DNS`;
-          cell = finishCell({ from, to, byName: notTried('name not resolved'), byIp: notTried(why), large: notTried(why) }, o.largeSize);
-        }
-        cells.push(cell);
-      }
-    }
-    const finalCells = cells.map((c) => withUnseen(c, unseen, discoverS));
-    const order = (c: MatrixCell) => names.indexOf(c.from) * 1000 + names.indexOf(c.to);
-    finalCells.sort((a, b) => order(a) - order(b));
-    for (const c of finalCells) o.onCell?.(c);
-    return done(finalCells, unseen, discoverS);
+    return { lines, tasks: taskOf, problems };
   } finally {
     const c = Date.now();
-    const id = serviceId;
     // No signal: after a cancel the service must still go.
     await via
-      .call('remove the probe service', (d) => d.getService(id).remove())
+      .call('remove the probe service', (d) => d.getService(serviceId).remove())
       .catch((err: unknown) => {
         const why = userMessage(err);
         if (!/not found|no such service/i.test(why))
-          log.warn(`matrix: could not remove ${service} (${why}); its tasks end with their lease and a later run removes it`);
+          o.logger.warn(`probes: could not remove ${o.service} (${why}); its tasks end with their lease and a later run removes it`);
       });
     timings.cleanupMs = Date.now() - c;
   }

@@ -36,6 +36,27 @@ export interface TaskScriptOptions {
 const RETRY_DELAY_S = 1;
 const RETRY_AT_ONCE = 4;
 
+/** A shell command printing the IPv4 addresses the embedded DNS gives for `name`, one a line, sorted. `name` must be safe. */
+export function dnsAddresses(name: string): string {
+  if (!SAFE_NAME.test(name)) throw new Error(`unsafe name ${JSON.stringify(name)}`);
+  return `nslookup ${name} 2>/dev/null | sed -n 's/^Address:[[:space:]]*\\([0-9.]*\\)$/\\1/p' | sort -u`;
+}
+
+/**
+ * Shell lines that wait until this node's DNS lists `expected` addresses for `name` (gossip), or the
+ * time in `$until` is up; the addresses are then in `$<variable>`.
+ */
+export function waitForTasksInDns(name: string, expected: number, variable: string): string[] {
+  return [
+    'while :; do',
+    `  ${variable}=$(${dnsAddresses(name)})`,
+    `  [ "$(echo $${variable} | wc -w)" -ge ${expected} ] && break`,
+    '  [ "$(date +%s)" -ge "$until" ] && break',
+    '  sleep 1',
+    'done',
+  ];
+}
+
 export function serviceTaskScript(o: TaskScriptOptions): string {
   for (const name of [o.service, o.network]) if (!SAFE_NAME.test(name)) throw new Error(`unsafe name ${JSON.stringify(name)}`);
   for (const n of [o.expected, o.discoverS, o.leaseS, o.largeSize]) if (!Number.isInteger(n) || n < 0) throw new Error('bad number');
@@ -45,13 +66,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     `end=$(($(date +%s)+${o.leaseS})); until=$(($(date +%s)+${o.discoverS}))`,
     pingBound(o.plan),
     p,
-    // Wait until this node's DNS knows every task, or the discovery time is up.
-    'while :; do',
-    `  ips=$(nslookup tasks.${o.service} 2>/dev/null | sed -n 's/^Address:[[:space:]]*\\([0-9.]*\\)$/\\1/p' | sort -u)`,
-    `  [ "$(echo $ips | wc -w)" -ge ${o.expected} ] && break`,
-    '  [ "$(date +%s)" -ge "$until" ] && break',
-    '  sleep 1',
-    'done',
+    ...waitForTasksInDns(`tasks.${o.service}`, o.expected, 'ips'),
     '{',
     'echo "__targets" $ips',
     ...(o.ipsecCheck ? [IPSEC_CHECK] : []),

@@ -20,6 +20,7 @@ import { forceUpdateServiceCommand } from './services/forceUpdateService';
 import { showServiceLogsCommand } from './services/showServiceLogs';
 import { inspectServiceCommand } from './services/inspectService';
 import { removeServiceCommand } from './services/removeService';
+import { checkServiceConnectivityCommand } from './services/checkServiceConnectivity';
 import { refreshDocumentCommand } from './refreshDocument';
 
 interface CommandSpec {
@@ -67,6 +68,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<ServiceItem>('swarmOverlay.service.showLogs', showServiceLogsCommand),
   spec<ServiceItem>('swarmOverlay.service.inspect', inspectServiceCommand),
   spec<ServiceItem>('swarmOverlay.service.remove', removeServiceCommand, true),
+  spec<ServiceItem>('swarmOverlay.service.checkConnectivity', checkServiceConnectivityCommand),
   spec<vscode.Uri>('swarmOverlay.document.refresh', refreshDocumentCommand),
   spec<NetworkItem>('swarmOverlay.matrix.run', async (ctx, arg) => {
     // From an overlay, or with one picked in the palette, the run starts at once.
