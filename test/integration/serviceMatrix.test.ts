@@ -14,7 +14,17 @@ import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import { changeNode } from '../../src/core/swarm/nodeActions';
 import type { MatrixCell } from '../../src/shared/matrix';
-import { freshSwarm, lab, labCore, labExec, leaveSwarms, probesLeft, restoreProbeImage, runCliProcess } from '../support/lab';
+import {
+  freshSwarm,
+  lab,
+  labCore,
+  labExec,
+  labExecStatus,
+  leaveSwarms,
+  probesLeft,
+  restoreProbeImage,
+  runCliProcess,
+} from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -128,7 +138,15 @@ describe('connectivity matrix, service mode through one manager', () => {
   });
 
   test('the probe image missing on h3 (and no registry): h3 is reported with the reason the swarm gives, the others green', async () => {
-    labExec('h3', ['docker', 'image', 'rm', '-f', IMAGE]);
+    // By id, and with the containers that still hold it (a stopped task of an earlier run keeps an untagged
+    // image, and the service names the image by id): otherwise h3 still has it (seen in CI).
+    const id = labExec('h3', ['docker', 'image', 'inspect', '-f', '{{.Id}}', IMAGE]).trim();
+    for (const c of labExec('h3', ['docker', 'ps', '-aq', '--filter', `ancestor=${id}`])
+      .split('\n')
+      .filter(Boolean))
+      labExec('h3', ['docker', 'rm', '-f', c]);
+    labExec('h3', ['docker', 'image', 'rm', '-f', id]);
+    assert.notEqual(labExecStatus('h3', ['docker', 'image', 'inspect', id]), 0, 'the probe image is gone from h3');
     try {
       const r = await serviceRun();
       assert.deepEqual(
