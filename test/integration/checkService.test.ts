@@ -43,8 +43,14 @@ describe('check service connectivity', () => {
       ),
     );
     await h1().call('create a service', (d) => d.createService(spec('chk-vip', { Mode: 'vip' }, 1)));
-    const waited = await Promise.all(['chk-rr', 'chk-vip'].map((s) => waitForService(h1(), s, { timeoutMs: 20_000 })));
-    assert.deepEqual(waited, [undefined, undefined]);
+    // Tasks usually run within 7 s; once in CI h1's two containers started but stayed "preparing" for
+    // over 20 s, so the bound is wide and a miss says what h1's daemon showed.
+    const waited = await Promise.all(['chk-rr', 'chk-vip'].map((s) => waitForService(h1(), s, { timeoutMs: 60_000 })));
+    assert.deepEqual(
+      waited,
+      [undefined, undefined],
+      waited.some(Boolean) ? labExec('h1', ['docker', 'service', 'ps', '--no-trunc', 'chk-rr', 'chk-vip']) : '',
+    );
     process.stderr.write(`checkService setup: swarm ${t1 - t0} ms, services running ${Date.now() - t1} ms\n`);
   });
   after(async () => {
