@@ -41,7 +41,7 @@ const LABEL: Record<Call, string> = { '/_ping': 'lightest call', '/version': '/v
 async function main(): Promise<void> {
   const results: Record<string, Record<Call, number>> = {};
 
-  // 1. Ours: one persistent ssh2 connection, streamlocal channels, keep-alive agent, pinned API version.
+  // 1. Ours: one persistent ssh2 connection, streamlocal channels, keep-alive agent, the daemon's own API version.
   const core = createCore({
     hosts: [target],
     logger: nullLogger,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     sshConfigFile: path.join(STATE, 'ssh_config'),
     agentSocket: '',
   });
-  const ours = await core.hosts.get(target.name).client();
+  const ours = core.hosts.get(target.name).client();
   results['Swarm Overlay (pooled SSH)'] = {
     '/_ping': await timeIt(N_FAST, () => ours.ping()),
     '/version': await timeIt(N_FAST, () => ours.version()),

@@ -1,7 +1,8 @@
 // CLI: `matrix <network> --via <host> [--nodes h1,h2,...] [--mode auto|service|containers] [--image IMG] [--temporary] [--lease S]
-// [--watch [--interval S] [--duration S]] [--json]`. Exit 0 when every pair passes (with --watch: in the last round), 1 when any
+// [--compare-unencrypted] [--watch [--interval S] [--duration S]] [--json]`. Exit 0 when every pair passes (with --watch: in the last round), 1 when any
 // fails, 2 on setup errors (no such network, image missing everywhere…).
-import { ConfigError } from '../core/errors';
+import { ConfigError, Refused } from '../core/errors';
+import { compareUnencrypted } from '../core/matrix/compareUnencrypted';
 import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_LEASE_S, leaseProblem } from '../core/matrix/lease';
 import { MATRIX_MODES, type MatrixModeChoice, planMatrix } from '../core/matrix/matrixMode';
@@ -23,6 +24,9 @@ const matrix = throughManager({
                                           service through the --via manager, every node), auto (the
                                           default: containers when every probed node is a configured
                                           host, else service).
+    --compare-unencrypted                 on an encrypted overlay with failing pairs, check the same
+                                          hosts on a temporary unencrypted copy (removed afterwards)
+                                          and say which failures are IPsec's ("unencrypted" in JSON).
     --watch [--interval S] [--duration S]
                                           keep the probes in place and measure again every S seconds
                                           (default ${DEFAULT_WATCH_INTERVAL_S}; containers mode): a table per round, with --json
@@ -34,6 +38,7 @@ const matrix = throughManager({
     mode: { type: 'string' },
     image: { type: 'string' },
     temporary: { type: 'boolean' },
+    'compare-unencrypted': { type: 'boolean' },
     lease: { type: 'string' },
     watch: { type: 'boolean' },
     interval: { type: 'string' },
@@ -59,10 +64,12 @@ const matrix = throughManager({
     const leaseS = a.wholeNumber('lease');
     const problem = leaseProblem(leaseS, '--lease');
     if (problem) throw new UsageError(problem);
+    const compare = a.flag('compare-unencrypted');
     const watch = a.flag('watch');
     const intervalS = a.wholeNumber('interval');
     const durationS = a.wholeNumber('duration');
     if (!watch && (intervalS !== undefined || durationS !== undefined)) throw new UsageError('--interval and --duration go with --watch.');
+    if (watch && compare) throw new UsageError('--compare-unencrypted goes with a single run, not with --watch.');
     if (watch && mode === 'service')
       throw new UsageError('--watch keeps container probes in place: use it with --mode containers or auto.');
     const watchProblem = watchIntervalProblem(intervalS, '--interval') ?? watchDurationProblem(durationS, '--duration');
@@ -114,6 +121,16 @@ const matrix = throughManager({
       }
       const result = await runMatrix(core.hosts, options);
       noProbeStarted(result.hosts, result.problems);
+      if (compare && !result.ok) {
+        try {
+          result.unencrypted = await compareUnencrypted(core.hosts, options, result);
+          result.diagnoses.push(result.unencrypted.diagnosis);
+        } catch (err) {
+          // Not an encrypted overlay: the run's own result stands, and the flag's no-op is said.
+          if (!(err instanceof Refused)) throw err;
+          io.stderr(`swarm-overlay: --compare-unencrypted: ${err.message}\n`);
+        }
+      }
       const doc = { ...reportDocument(result), timings: result.timings };
       out(io, json, doc, matrixText(result, via));
       return result.ok ? 0 : 1;

@@ -59,6 +59,22 @@ export interface MatrixReport {
   largeSize?: number;
   /** The temporary attachable copy the pings ran on, when the network is not attachable. */
   testedOn?: string;
+  /** An encrypted overlay's failing pairs checked again on a temporary unencrypted copy (with consent). */
+  unencrypted?: UnencryptedComparison;
+}
+
+/** What a temporary unencrypted copy of an encrypted overlay showed for the pairs that failed encrypted. */
+export interface UnencryptedComparison {
+  /** The copy's name (removed after the run). */
+  network: string;
+  /** Whether every pair passed on the copy. */
+  ok: boolean;
+  /** Pairs ("h1>h2") that fail encrypted but pass unencrypted: IPsec's doing. */
+  onlyEncrypted: string[];
+  /** Pairs that fail unencrypted too: not (only) IPsec. */
+  both: string[];
+  /** One sentence on what the comparison means. */
+  diagnosis: string;
 }
 
 /** One round of a watch: the same document as a run, numbered and timed. */

@@ -258,6 +258,23 @@ export async function runCommand(page: Page, label: string, attempts = 5): Promi
   throw new Error(`The command palette does not list "${label}".`);
 }
 
+/**
+ * Opens the walkthrough `title` (Welcome: Open Walkthrough…) and reads its steps as a person sees them:
+ * each step's title and whether it shows the completed tick.
+ */
+export async function walkthroughSteps(page: Page, title: string): Promise<Array<{ title: string; done: boolean }>> {
+  await runCommand(page, 'Welcome: Open Walkthrough...');
+  await pickQuickItem(page, title);
+  const steps = page.locator('.gettingStartedSlideDetails .getting-started-step');
+  await steps.first().waitFor({ state: 'visible', timeout: 30_000 });
+  return steps.evaluateAll((els) =>
+    els.map((el) => ({
+      title: (el.querySelector('.step-title')?.textContent ?? '').trim(),
+      done: /\bcomplete\b/.test(el.className) || el.querySelector('.codicon-getting-started-step-checked') !== null,
+    })),
+  );
+}
+
 /** Developer: Set Log Level… → the output channel `channel` → `level` (e.g. "Trace"). */
 export async function setLogLevel(page: Page, channel: string, level: string): Promise<void> {
   await runCommand(page, 'Developer: Set Log Level...');

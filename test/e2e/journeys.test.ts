@@ -34,6 +34,7 @@ import {
   treeRows,
   view,
   waitForWorkbench,
+  walkthroughSteps,
   waitUntil,
   waitVisible,
   type Workbench,
@@ -146,11 +147,32 @@ async function shot(page: Page, name: string, t?: TestContext): Promise<void> {
   t?.diagnostic(`screenshot ${path.relative(ROOT, file)}`);
 }
 
+const WALKTHROUGH = 'Get Started with Swarm Overlay';
+const WALKTHROUGH_STEPS = [
+  'Add a Docker host',
+  'Initialize a swarm',
+  'Join the other hosts',
+  'Create an overlay network',
+  'Run the connectivity matrix',
+];
+
 describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeout: 8 * 60_000 }, () => {
   let cs: CodeServer;
   let wb: Workbench;
   let page: Page;
   let extensionLog = '';
+  /** Opens the walkthrough, checks its steps' titles, shoots it, closes it and says which steps show a tick. */
+  const walkthroughTicks = async (t: TestContext, name: string): Promise<boolean[]> => {
+    const steps = await walkthroughSteps(page, WALKTHROUGH);
+    await shot(page, name, t);
+    t.diagnostic(`walkthrough: ${JSON.stringify(steps)}`);
+    assert.deepEqual(
+      steps.map((x) => x.title),
+      WALKTHROUGH_STEPS,
+    );
+    await runCommand(page, 'View: Close Editor');
+    return steps.map((x) => x.done);
+  };
 
   before(async () => {
     labFiles();
@@ -240,6 +262,8 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         assert.match(d, /swarm inactive/, `${h}: swarm state in "${d}"`);
         assert.match(d, /^Docker 20\.10\.\S+ · swarm inactive$/);
       }
+      // The walkthrough: hosts are there, nothing else yet, so only its first step shows the tick.
+      assert.deepEqual(await walkthroughTicks(t, 'j1-walkthrough'), [true, false, false, false, false]);
       // Forget Saved Passphrases and Passwords… for h1, from the palette: the lab's keys have no
       // passphrase, so nothing was kept and the count says so (the index itself: test/unit/secretIndex).
       await runCommand(page, 'Swarm Overlay: Forget Saved Passphrases and Passwords…');
@@ -632,9 +656,18 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
       await verdict.waitFor({ state: 'visible', timeout: 120_000 });
       timings.matrixRerunMs = Date.now() - t1;
       assert.equal((await verdict.textContent())?.trim(), `All 9 pairs pass on ${NET}.`, 'the rerun');
+      // The same run from the CLI on the same lab, right after: the panel's Run-to-verdict against it.
+      const t2 = Date.now();
+      const viaCli = cli('matrix', NET, '--via', 'h1', '--image', 'swarm-overlay/probe:busybox', '--json');
+      timings.cliMatrixMs = Date.now() - t2;
+      assert.equal(viaCli.status, 0, viaCli.stderr);
+      timings.panelVsCli = Math.round((timings.matrixRerunMs / timings.cliMatrixMs) * 100) / 100;
+      t.diagnostic(`Run → verdict: panel ${timings.matrixRerunMs} ms, CLI ${timings.cliMatrixMs} ms (${timings.panelVsCli}×)`);
       // Every probe is gone from every host.
       for (const h of HOSTS)
         assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
+      // J1–J4 did every step of the walkthrough the way a person does: each shows its tick now.
+      assert.deepEqual(await walkthroughTicks(t, 'j4-walkthrough-done'), [true, true, true, true, true]);
     }),
   );
 

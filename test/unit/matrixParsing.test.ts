@@ -17,7 +17,8 @@ import {
   withUnseen,
 } from '../../src/core/matrix/diagnosis';
 import { parsePing } from '../../src/core/matrix/pingOutput';
-import type { MatrixCell, PingResult } from '../../src/shared/matrix';
+import type { MatrixCell, MatrixReport, PingResult } from '../../src/shared/matrix';
+import { comparePairs } from '../../src/core/matrix/compareUnencrypted';
 import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
 
 const BUSYBOX_OK = `PING 10.0.1.3 (10.0.1.3): 56 data bytes
@@ -242,4 +243,37 @@ test('encrypted overlay: a kernel without AES-GCM for ESP is named; with it ever
   assert.equal(parseIpsecCheck('x\n__ipsec=no\n'), false);
   assert.equal(parseIpsecCheck('__ipsec=yes'), true);
   assert.equal(parseIpsecCheck('sh: grep: not found'), undefined);
+});
+
+test('an unencrypted copy: failures that pass there are IPsec, those that fail there too are not', () => {
+  const hosts = ['h1', 'h2', 'h3'];
+  const report = (cells: MatrixCell[]): MatrixReport => ({
+    network: 'n',
+    mode: 'containers',
+    hosts,
+    ok: cells.every((c) => c.ok),
+    cells,
+    diagnoses: [],
+    problems: [],
+  });
+  const encrypted = report(matrix(hosts, (f, t) => ({ name: f === t, ip: f === t })));
+  const allGreen = comparePairs(encrypted, report(matrix(hosts, () => ({ name: true, ip: true }))));
+  assert.equal(allGreen.ok, true);
+  assert.deepEqual(allGreen.onlyEncrypted, ['h1>h2', 'h1>h3', 'h2>h1', 'h2>h3', 'h3>h1', 'h3>h2']);
+  assert.deepEqual(allGreen.both, []);
+  assert.match(allGreen.diagnosis, /^Every pair that fails encrypted \(6\) passes on an unencrypted copy/);
+  // h3 cut off on 4789/udp in both runs: its pairs fail unencrypted too.
+  const h3Cut = (f: string, t: string) => f === t || (f !== 'h3' && t !== 'h3');
+  const mixed = comparePairs(encrypted, report(matrix(hosts, (f, t) => ({ name: h3Cut(f, t), ip: h3Cut(f, t) }))));
+  assert.equal(mixed.ok, false);
+  assert.deepEqual(mixed.onlyEncrypted, ['h1>h2', 'h2>h1']);
+  assert.deepEqual(mixed.both, ['h1>h3', 'h2>h3', 'h3>h1', 'h3>h2']);
+  assert.match(mixed.diagnosis, /^On an unencrypted copy 2 of the 6 failing pair\(s\) pass \(h1 → h2, h2 → h1\)/);
+  const same = comparePairs(encrypted, encrypted);
+  assert.deepEqual(same.onlyEncrypted, []);
+  assert.match(same.diagnosis, /^The same 6 pair\(s\) fail on an unencrypted copy too .*: not IPsec/);
+  assert.match(comparePairs(allGreenReport(), allGreenReport()).diagnosis, /nothing to compare/);
+  function allGreenReport() {
+    return report(matrix(hosts, () => ({ name: true, ip: true })));
+  }
 });

@@ -16,8 +16,8 @@ export interface CallOptions {
 
 export class DockerHost {
   private readonly agent: SshDockerAgent;
-  private pinned: Promise<Docker> | undefined;
-  /** The daemon's API version once read, e.g. "1.41". */
+  private readonly docker: Docker;
+  /** The daemon's API version, e.g. "1.41", from the Api-Version header of its first answer. */
   apiVersion: string | undefined;
 
   constructor(
@@ -25,43 +25,35 @@ export class DockerHost {
     readonly ssh: SshConnection,
     private readonly logger: Logger,
   ) {
-    this.agent = new SshDockerAgent(ssh, config.dockerSocket ?? DEFAULT_DOCKER_SOCKET, undefined, (method, path) =>
-      logger.trace(`docker: ${config.name}: ${method} ${path}`),
+    this.agent = new SshDockerAgent(
+      ssh,
+      config.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
+      undefined,
+      (method, path) => logger.trace(`docker: ${config.name}: ${method} ${path}`),
+      (headers) => {
+        const version = headers['api-version'];
+        if (this.apiVersion === undefined && typeof version === 'string') {
+          this.apiVersion = version;
+          logger.debug(`docker: ${config.name} speaks API v${version}`);
+        }
+      },
     );
+    // Paths without a version prefix: the daemon answers in its own (newest) API version, which is what
+    // pinning to the version read from /version gave, without that round trip before the first call
+    // (dockerode's per-call negotiation is off too: it costs a round trip and failed under load between
+    // new clients and old daemons). The agent decides where bytes go. A socketPath (not a host) matters:
+    // VS Code's extension host patches http.request for proxy support and drops a custom agent for
+    // requests to a host name, but leaves socket requests alone.
+    this.docker = new Docker({ socketPath: config.dockerSocket ?? DEFAULT_DOCKER_SOCKET, agent: this.agent } as Docker.DockerOptions);
   }
 
   get name(): string {
     return this.config.name;
   }
 
-  private build(version?: string): Docker {
-    // The agent decides where bytes go. A socketPath (not a host) matters: VS Code's extension host
-    // patches http.request for proxy support and drops a custom agent for requests to a host name,
-    // but leaves socket requests alone.
-    return new Docker({
-      socketPath: this.config.dockerSocket ?? DEFAULT_DOCKER_SOCKET,
-      agent: this.agent,
-      version,
-    } as Docker.DockerOptions);
-  }
-
-  /**
-   * A client pinned to the daemon's API version, read once from /version: version negotiation per
-   * call costs a round trip and has failed under load between new clients and old daemons.
-   */
-  client(): Promise<Docker> {
-    // Its own bound and no caller's signal: a caller that cancels must not fail the others waiting on it.
-    this.pinned ??= (async () => {
-      const v = (await this.bounded({}, () => this.build().version())) as { ApiVersion?: string };
-      this.apiVersion = v.ApiVersion;
-      const version = v.ApiVersion ? `v${v.ApiVersion}` : undefined;
-      this.logger.debug(`docker: ${this.name} speaks API ${version ?? '(unknown)'}`);
-      return this.build(version);
-    })().catch((err: unknown) => {
-      this.pinned = undefined;
-      throw err;
-    });
-    return this.pinned;
+  /** The host's dockerode client (for streams that outlive one call, e.g. its modem's demuxer). */
+  client(): Docker {
+    return this.docker;
   }
 
   /**
@@ -71,7 +63,7 @@ export class DockerHost {
    */
   async call<T>(what: string, fn: (docker: Docker) => Promise<T>, o: CallOptions = {}): Promise<T> {
     try {
-      return await this.bounded(o, async () => fn(await this.client()));
+      return await this.bounded(o, () => fn(this.docker));
     } catch (err) {
       throw this.translate(what, err);
     }

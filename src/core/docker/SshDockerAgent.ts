@@ -71,6 +71,8 @@ export class SshDockerAgent extends http.Agent {
     maxFreeChannels = 8,
     /** Told of every request (method and path), e.g. for a trace log line. */
     private readonly onRequest?: (method: string, path: string) => void,
+    /** Told of every response's headers (the daemon's API version is in one). */
+    private readonly onResponse?: (headers: http.IncomingHttpHeaders) => void,
   ) {
     super({ keepAlive: true, maxFreeSockets: maxFreeChannels });
     // Requests queued for a channel while every slot is an idle kept-alive channel would wait forever:
@@ -93,6 +95,7 @@ export class SshDockerAgent extends http.Agent {
     const scope = scopes.getStore();
     if (scope) bindRequest(req, scope);
     this.onRequest?.(req.method, req.path);
+    if (this.onResponse) req.once('response', (res: http.IncomingMessage) => this.onResponse?.(res.headers));
     (http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.ClientRequestArgs): void }).addRequest.call(
       this,
       req,

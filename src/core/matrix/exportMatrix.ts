@@ -30,6 +30,7 @@ export function reportDocument(r: MatrixReport) {
     cells: r.cells.map(strip),
     diagnoses: r.diagnoses,
     problems: r.problems,
+    ...(r.unencrypted ? { unencrypted: r.unencrypted } : {}),
   };
 }
 

@@ -14,10 +14,20 @@ export { TEMPORARY_LABEL };
 /** The driver options that change what traffic sees; the copy's subnet is the swarm's choice. */
 const COPIED_OPTIONS = new Set(['encrypted', 'com.docker.network.driver.mtu']);
 
-/** Creates `name`, an attachable overlay with the options of `net` that matter, labelled with the run and its lease. */
-export async function createTemporaryCopy(via: DockerHost, net: NetworkAnswer, name: string, runId: string, leaseS: number): Promise<void> {
-  const opts = net.Options ?? {};
-  await via.call('create a temporary attachable overlay', (d) =>
+/**
+ * Creates `name`, an attachable overlay with the options of `net` that matter (without its encryption
+ * when `unencrypted`), labelled with the run and its lease. Returns the new network's id.
+ */
+export async function createTemporaryCopy(
+  via: DockerHost,
+  net: NetworkAnswer,
+  name: string,
+  runId: string,
+  leaseS: number,
+  unencrypted = false,
+): Promise<string> {
+  const opts = Object.fromEntries(Object.entries(net.Options ?? {}).filter(([k]) => !(unencrypted && k === 'encrypted')));
+  const created = await via.call(`create a temporary ${unencrypted ? 'unencrypted' : 'attachable'} overlay`, (d) =>
     d.createNetwork({
       Name: name,
       Driver: 'overlay',
@@ -28,6 +38,7 @@ export async function createTemporaryCopy(via: DockerHost, net: NetworkAnswer, n
       Labels: { [TEMPORARY_LABEL]: runId, [LEASE_LABEL]: String(leaseS) },
     }),
   );
+  return (created as { id: string }).id;
 }
 
 /**

@@ -121,7 +121,7 @@ export async function followServiceLogs(
     d.getService(ref).logs({ follow: true, stdout: true, stderr: true, details: true, tail: o.tail ?? 500 }),
   )) as unknown as Readable;
   const out = new PassThrough();
-  const modem = (await via.client()).modem as unknown as { demuxStream(s: Readable, out: PassThrough, err: PassThrough): void };
+  const modem = via.client().modem as unknown as { demuxStream(s: Readable, out: PassThrough, err: PassThrough): void };
   modem.demuxStream(stream, out, out);
   let rest = '';
   out.setEncoding('utf8');
