@@ -13,7 +13,7 @@ import { MATRIX_VIEW_TYPE, MatrixPanel } from './vscode/webview/MatrixPanel';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
-  const log = vscode.window.createOutputChannel('Swarm Overlay', { log: true });
+  const log = vscode.window.createOutputChannel(vscode.l10n.t('Swarm Overlay'), { log: true });
   const core = new CoreService(context, log);
   const state = new ClusterState(core, log);
   const hostsTree = new HostsTreeProvider(core, state);

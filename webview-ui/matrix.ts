@@ -7,6 +7,7 @@ import { DEFAULT_LATENCY_THRESHOLDS, cellClass, cellText, legendItems } from '..
 import { type MatrixCell, modeText } from '../src/shared/matrix';
 import { lossCount, pairKey, sparkline } from '../src/shared/matrixHistory';
 import type { HostToWebview, MatrixViewState, WebviewToHost } from '../src/shared/protocol';
+import { translator } from '../src/shared/webviewStrings';
 import { registerToolkit, tags } from './toolkit';
 
 declare function acquireVsCodeApi(): { postMessage(m: WebviewToHost): void; getState(): unknown; setState(s: unknown): void };
@@ -14,6 +15,8 @@ declare function acquireVsCodeApi(): { postMessage(m: WebviewToHost): void; getS
 registerToolkit();
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
+/** The words, localised by the panel and put in the page (MatrixPanel); English when absent. */
+const t = translator(JSON.parse(app.dataset.strings ?? '{}') as Record<string, string>);
 let state: MatrixViewState = (vscode.getState() as MatrixViewState | undefined) ?? { choices: [], running: false, cells: [] };
 /** The cells by pair; state.cells is brought in line before the state is saved. */
 let cells = new Map<string, MatrixCell>();
@@ -46,29 +49,33 @@ function hostsOfRun(): string[] {
 
 // ---- the page, built once -------------------------------------------------------------------------
 
-const toolbar = el('section', { class: 'toolbar', 'aria-label': 'Run options' });
+const toolbar = el('section', { class: 'toolbar', 'aria-label': t('Run options') });
 const networkBox = el('span', { class: 'network' });
 const hostsSlot = el('span', { class: 'hosts-slot' });
 const buttons = {
-  run: el(tags.button, { id: 'run', appearance: 'primary' }, 'Run'),
-  watch: el(tags.button, { id: 'watch', appearance: 'secondary' }, 'Watch'),
-  cancel: el(tags.button, { id: 'cancel', appearance: 'secondary' }, 'Cancel'),
-  stop: el(tags.button, { id: 'stop', appearance: 'secondary' }, 'Stop'),
+  run: el(tags.button, { id: 'run', appearance: 'primary' }, t('Run')),
+  watch: el(tags.button, { id: 'watch', appearance: 'secondary' }, t('Watch')),
+  cancel: el(tags.button, { id: 'cancel', appearance: 'secondary' }, t('Cancel')),
+  stop: el(tags.button, { id: 'stop', appearance: 'secondary' }, t('Stop')),
 };
 type ButtonName = keyof typeof buttons;
 const exportButtons = (['json', 'csv', 'markdown'] as const).map((f) => {
-  const b = el(tags.button, { appearance: 'secondary', 'data-export': f }, `Export ${f === 'markdown' ? 'Markdown' : f.toUpperCase()}`);
+  const b = el(
+    tags.button,
+    { appearance: 'secondary', 'data-export': f },
+    t(f === 'json' ? 'Export JSON' : f === 'csv' ? 'Export CSV' : 'Export Markdown'),
+  );
   b.addEventListener('click', () => post({ type: 'export', format: f }));
   return b;
 });
 toolbar.append(networkBox, hostsSlot, buttons.run, buttons.watch, buttons.cancel, buttons.stop, ...exportButtons);
 
 // Not a live region: the verdict's announcer below is the only one.
-const statusBox = el('section', { class: 'status', 'aria-label': 'Progress' });
+const statusBox = el('section', { class: 'status', 'aria-label': t('Progress') });
 const gridBox = el('div', { class: 'grid-scroll' });
-const legendBox = el('section', { class: 'legend', 'aria-label': 'Legend' });
-const detailsBox = el('section', { class: 'details', 'aria-label': 'Selected pair' });
-const verdictBox = el('section', { class: 'verdict', 'aria-label': 'Verdict' });
+const legendBox = el('section', { class: 'legend', 'aria-label': t('Legend') });
+const detailsBox = el('section', { class: 'details', 'aria-label': t('Selected pair') });
+const verdictBox = el('section', { class: 'verdict', 'aria-label': t('Verdict') });
 /** What a screen reader hears: the verdict (or why the run ended), once per change, not every cell or round. */
 const announcer = el('p', { id: 'announcer', class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
 app.replaceChildren(toolbar, statusBox, gridBox, legendBox, detailsBox, verdictBox, announcer);
@@ -98,12 +105,12 @@ function updatePickers(): void {
   const key = pickedKey();
   if (key !== networkKey) {
     networkKey = key;
-    const net = el(tags.dropdown, { id: 'network', 'aria-label': 'Network' });
+    const net = el(tags.dropdown, { id: 'network', 'aria-label': t('Network') });
     state.choices.forEach((c, i) => {
       const o = el(
         tags.option,
         { value: String(i) },
-        `${c.name} (via ${c.via})${c.attachable ? '' : ' · not attachable: a temporary copy is checked'}`,
+        c.attachable ? t('{0} (via {1})', c.name, c.via) : t('{0} (via {1}) · not attachable: a temporary copy is checked', c.name, c.via),
       );
       if (state.selected?.via === c.via && state.selected.network === c.name) o.setAttribute('selected', '');
       net.append(o);
@@ -115,12 +122,12 @@ function updatePickers(): void {
       saveSoon();
       updateAll();
     });
-    networkBox.replaceChildren(el('label', { for: 'network' }, 'Network'), net);
+    networkBox.replaceChildren(el('label', { for: 'network' }, t('Network')), net);
   }
   if (key === hostsKey) return;
   hostsKey = key;
   const choice = state.choices.find((c) => c.via === state.selected?.via && c.name === state.selected?.network);
-  const hostsBox = el('fieldset', { class: 'hosts' }, el('legend', {}, 'Hosts'));
+  const hostsBox = el('fieldset', { class: 'hosts' }, el('legend', {}, t('Hosts')));
   for (const h of choice?.hosts ?? []) {
     const cb = el(tags.checkbox, { 'data-host': h }, h);
     if (state.selected?.hosts.includes(h)) cb.setAttribute('checked', '');
@@ -159,7 +166,7 @@ function updateButtons(): void {
   setDisabled(buttons.watch, state.running || requested || noSelection);
   setDisabled(buttons.cancel, !state.running || state.watching === true);
   setDisabled(buttons.stop, !state.running || state.watching !== true);
-  const runText = state.report ? 'Run again' : 'Run';
+  const runText = state.report ? t('Run again') : t('Run');
   if (buttons.run.textContent !== runText) buttons.run.textContent = runText;
   for (const b of exportButtons) setDisabled(b, !state.report);
   // Keep keyboard focus on the toolbar when the button it was on goes grey (Run while the run goes,
@@ -179,9 +186,9 @@ function updateStatus(): void {
   statusBox.replaceChildren();
   if (state.running)
     statusBox.append(
-      el(tags.progress, { 'aria-label': state.watching ? 'Watching' : 'Running' }),
+      el(tags.progress, { 'aria-label': state.watching ? t('Watching') : t('Running') }),
       ' ',
-      el('span', { class: 'progress' }, state.progress ?? 'Running…'),
+      el('span', { class: 'progress' }, state.progress ?? t('Running…')),
     );
   if (state.error) statusBox.append(el('p', { class: 'error' }, state.error));
 }
@@ -189,7 +196,7 @@ function updateStatus(): void {
 /** The progress line alone, for the messages that change nothing else. */
 function updateProgress(): void {
   const line = statusBox.querySelector('.progress');
-  if (line && state.running) line.textContent = state.progress ?? 'Running…';
+  if (line && state.running) line.textContent = state.progress ?? t('Running…');
   else updateStatus();
 }
 
@@ -212,8 +219,8 @@ function updateGrid(): void {
     const focused = (document.activeElement as HTMLElement | null)?.dataset;
     const refocus = focused?.from !== undefined && focused.to !== undefined ? pairKey(focused.from, focused.to) : undefined;
     views = new Map();
-    const table = el('table', { class: 'heatmap', role: 'grid', 'aria-label': 'Connectivity matrix: rows ping columns' });
-    const head = el('tr', {}, el('th', { scope: 'col', class: 'corner' }, 'from \\ to'));
+    const table = el('table', { class: 'heatmap', role: 'grid', 'aria-label': t('Connectivity matrix: rows ping columns') });
+    const head = el('tr', {}, el('th', { scope: 'col', class: 'corner' }, t('from \\ to')));
     for (const h of hosts) head.append(el('th', { scope: 'col' }, h));
     const body = document.createDocumentFragment();
     hosts.forEach((from, r) => {
@@ -241,7 +248,7 @@ function drawCell(key: string): void {
   if (!v) return;
   const cell = cells.get(key);
   const { from, to } = v.button.dataset as { from: string; to: string };
-  const text = cellText(cell, state.running);
+  const text = cellText(cell, state.running, t);
   const samples = state.history?.[key];
   const spark = samples && samples.length > 1 ? sparkline(samples) : '';
   const cls = `cell ${cellClass(cell, thresholds())}${key === selectedKey ? ' selected' : ''}`;
@@ -249,7 +256,10 @@ function drawCell(key: string): void {
   if (drawn === v.drawn) return;
   v.drawn = drawn;
   v.button.className = cls;
-  v.button.setAttribute('aria-label', `${from} to ${to}: ${cell ? (cell.ok ? 'ok' : 'failed') : 'pending'} ${text}`);
+  v.button.setAttribute(
+    'aria-label',
+    cell ? t(cell.ok ? '{0} to {1}: ok {2}' : '{0} to {1}: failed {2}', from, to, text) : t('{0} to {1}: pending {2}', from, to, text),
+  );
   if (spark) v.button.replaceChildren(text, el('span', { class: 'spark', 'aria-hidden': 'true' }, spark));
   else v.button.textContent = text;
 }
@@ -286,7 +296,7 @@ function updateLegend(): void {
   if (key === legendKey) return;
   legendKey = key;
   legendBox.replaceChildren(
-    ...legendItems(thresholds()).map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)),
+    ...legendItems(thresholds(), t).map(([cls, text]) => el('span', {}, el('span', { class: `swatch ${cls}` }), text)),
   );
 }
 
@@ -296,7 +306,7 @@ function updateDetails(): void {
   const box = detailsBox;
   const c = selectedKey === undefined ? undefined : cells.get(selectedKey);
   if (!c) {
-    box.replaceChildren(el('p', { class: 'hint' }, 'Select a cell (click, or arrows and Enter) to see its pings.'));
+    box.replaceChildren(el('p', { class: 'hint' }, t('Select a cell (click, or arrows and Enter) to see its pings.')));
     return;
   }
   const row = (label: string, p: MatrixCell['byIp'] | undefined) =>
@@ -305,10 +315,10 @@ function updateDetails(): void {
           'tr',
           {},
           el('th', {}, label),
-          el('td', {}, p.ok ? 'ok' : `failed: ${p.error ?? ''}`),
+          el('td', {}, p.ok ? t('ok') : t('failed: {0}', p.error ?? '')),
           el('td', {}, `${p.received}/${p.sent}`),
           el('td', {}, `${p.lossPercent}%`),
-          el('td', {}, p.minMs === undefined ? '–' : `${p.minMs}/${p.avgMs}/${p.maxMs} ms`),
+          el('td', {}, p.minMs === undefined ? '–' : t('{0} ms', `${p.minMs}/${p.avgMs}/${p.maxMs}`)),
         )
       : '';
   // An open "Raw ping output" stays open when the pair's values change.
@@ -318,10 +328,18 @@ function updateDetails(): void {
     el(
       'table',
       { class: 'pings' },
-      el('tr', {}, el('th', {}, ''), el('th', {}, 'result'), el('th', {}, 'replies'), el('th', {}, 'loss'), el('th', {}, 'min/avg/max')),
-      row('by name', c.byName),
-      row('by IP', c.byIp),
-      row(`large (${state.report?.largeSize ?? '?'} B)`, c.large),
+      el(
+        'tr',
+        {},
+        el('th', {}, ''),
+        el('th', {}, t('result')),
+        el('th', {}, t('replies')),
+        el('th', {}, t('loss')),
+        el('th', {}, t('min/avg/max')),
+      ),
+      row(t('by name'), c.byName),
+      row(t('by IP'), c.byIp),
+      row(t('large ({0} B)', state.report?.largeSize ?? '?'), c.large),
     ),
   );
   if (c.diagnosis) box.append(el('p', { class: 'diagnosis' }, c.diagnosis));
@@ -331,15 +349,18 @@ function updateDetails(): void {
     box.append(
       el(
         'section',
-        { class: 'history', 'aria-label': 'Recent rounds' },
-        el('h3', {}, `Last ${samples.length} round(s)`),
+        { class: 'history', 'aria-label': t('Recent rounds') },
+        el('h3', {}, t('Last {0} round(s)', samples.length)),
         el('p', { class: 'spark' }, sparkline(samples)),
-        el('p', {}, `Failed in ${failed} of ${samples.length}; packets lost in ${lossy}.`),
+        el('p', {}, t('Failed in {0} of {1}; packets lost in {2}.', failed, samples.length, lossy)),
         el(
           'p',
           { class: 'rtts' },
           samples
-            .map((x) => `#${x.round} ${x.rttMs === undefined ? '✕' : `${x.rttMs} ms`}${x.lossPercent ? ` (${x.lossPercent}% lost)` : ''}`)
+            .map(
+              (x) =>
+                `#${x.round} ${x.rttMs === undefined ? '✕' : t('{0} ms', x.rttMs)}${x.lossPercent ? ` ${t('({0}% lost)', x.lossPercent)}` : ''}`,
+            )
             .join(' · '),
         ),
       ),
@@ -348,7 +369,7 @@ function updateDetails(): void {
   const raw = el(
     'details',
     {},
-    el('summary', {}, 'Raw ping output'),
+    el('summary', {}, t('Raw ping output')),
     el('pre', {}, [c.byName.raw, c.byIp.raw, c.large?.raw ?? ''].join('\n\n')),
   );
   if (open) raw.setAttribute('open', '');
@@ -361,7 +382,7 @@ function verdictSentence(): string {
   if (state.error) return state.error;
   // While a plain run goes there is no verdict yet (a watch has one per round).
   if (!r || (state.running && !state.watching)) return '';
-  return r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`;
+  return r.ok ? t('All {0} pairs pass on {1}.', r.cells.length, r.network) : t('Problems on {0}', r.network);
 }
 
 function updateVerdict(): void {
@@ -370,16 +391,16 @@ function updateVerdict(): void {
   const sentence = verdictSentence();
   if (announcer.textContent !== sentence) announcer.textContent = sentence;
   if (!r) return;
-  const round = state.round ? `Round ${state.round.round} (${new Date(state.round.endedAt).toLocaleTimeString()}): ` : '';
+  const round = state.round ? t('Round {0} ({1}): ', state.round.round, new Date(state.round.endedAt).toLocaleTimeString()) : '';
   verdictBox.append(
     el(
       'h2',
       { class: r.ok ? 'good' : 'bad' },
-      `${round}${r.ok ? `All ${r.cells.length} pairs pass on ${r.network}.` : `Problems on ${r.network}`}`,
+      `${round}${r.ok ? t('All {0} pairs pass on {1}.', r.cells.length, r.network) : t('Problems on {0}', r.network)}`,
     ),
   );
   if (r.diagnoses.length) verdictBox.append(el('ul', {}, ...r.diagnoses.map((d) => el('li', {}, d))));
-  verdictBox.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via)));
+  verdictBox.append(el('p', { class: 'mode' }, modeText(r.mode, state.selected?.via, t)));
 }
 
 function updateAll(): void {
@@ -447,7 +468,11 @@ function onMessage(m: HostToWebview): void {
         report: m.round,
         history: m.history,
         round: { round: m.round.round, endedAt: m.round.endedAt, measureMs: m.round.measureMs },
-        progress: `Watching: round ${m.round.round} measured in ${m.round.measureMs} ms; Stop ends the watch and removes the probes.`,
+        progress: t(
+          'Watching: round {0} measured in {1} ms; Stop ends the watch and removes the probes.',
+          m.round.round,
+          m.round.measureMs,
+        ),
       };
       setCells(m.round.cells);
       break;

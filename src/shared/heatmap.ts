@@ -1,6 +1,7 @@
 // How the matrix heatmap colours and words a cell, and its legend: one place for the latency buckets
 // (the `swarmOverlay.matrix.latencyThresholdsMs` setting), read by the extension and drawn by the webview.
 import type { MatrixCell } from './matrix';
+import { type Translate, english } from './webviewStrings';
 
 /** Upper bounds of the fast and normal buckets, in ms: below the first is fast, from the second on is slow. */
 export type LatencyThresholds = readonly [number, number];
@@ -35,22 +36,22 @@ export function cellClass(c: MatrixCell | undefined, [fast, slow]: LatencyThresh
 }
 
 /** What the cell shows: its RTT by IP, or what failed; `…` while a run is going and it has not come. */
-export function cellText(c: MatrixCell | undefined, running: boolean): string {
+export function cellText(c: MatrixCell | undefined, running: boolean, t: Translate = english): string {
   if (!c) return running ? '…' : '';
   if (!c.byIp.ok) return `✕ ${c.byIp.lossPercent}%`;
-  const ms = `${c.byIp.avgMs?.toFixed(2) ?? '?'} ms`;
-  if (!c.byName.ok) return `${ms} · no name`;
-  if (c.large && !c.large.ok) return `${ms} · no large`;
+  const ms = t('{0} ms', c.byIp.avgMs?.toFixed(2) ?? '?');
+  if (!c.byName.ok) return t('{0} · no name', ms);
+  if (c.large && !c.large.ok) return t('{0} · no large', ms);
   return ms;
 }
 
 /** The legend, bucket by bucket: "ok, < 1 ms", "ok, 1–5 ms", "ok, ≥ 5 ms", then the failures. */
-export function legendItems([fast, slow]: LatencyThresholds): Array<[CellClass, string]> {
+export function legendItems([fast, slow]: LatencyThresholds, t: Translate = english): Array<[CellClass, string]> {
   return [
-    ['ok-fast', `ok, < ${fast} ms`],
-    ['ok', `ok, ${fast}–${slow} ms`],
-    ['ok-slow', `ok, ≥ ${slow} ms`],
-    ['partial', 'IP ok, name or large packet fails'],
-    ['fail', 'unreachable'],
+    ['ok-fast', t('ok, < {0} ms', fast)],
+    ['ok', t('ok, {0}–{1} ms', fast, slow)],
+    ['ok-slow', t('ok, ≥ {0} ms', slow)],
+    ['partial', t('IP ok, name or large packet fails')],
+    ['fail', t('unreachable')],
   ];
 }

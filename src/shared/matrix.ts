@@ -1,5 +1,6 @@
 // The connectivity matrix as plain data: what the core measures, the webview draws and exports print.
 // No `vscode`, no DOM, no Node: both sides import it.
+import { type Translate, english } from './webviewStrings';
 
 export interface PingResult {
   ok: boolean;
@@ -42,10 +43,11 @@ export interface HostProblem {
 export type MatrixMode = 'containers' | 'service';
 
 /** How a report's probes ran, in a few words for the CLI and the panel. */
-export function modeText(mode: MatrixMode, via?: string): string {
-  return mode === 'service'
-    ? `mode: service, one swarm service through ${via ?? 'the manager'}`
-    : 'mode: containers, one per host over SSH';
+export function modeText(mode: MatrixMode, via?: string, t: Translate = english): string {
+  if (mode !== 'service') return t('mode: containers, one per host over SSH');
+  return via === undefined
+    ? t('mode: service, one swarm service through the manager')
+    : t('mode: service, one swarm service through {0}', via);
 }
 
 export interface MatrixReport {

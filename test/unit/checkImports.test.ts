@@ -2,11 +2,10 @@
 // and imports across layers are reported; comments, strings and allowed imports are not.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { fakeTree } from './fakeTree';
 
 const script = path.resolve(__dirname, '..', '..', 'scripts', 'checkImports.mjs');
 
@@ -21,18 +20,7 @@ interface Checker {
 // A plain .mjs script has no declarations: the test states the shape it relies on.
 const load = async () => (await import(pathToFileURL(script).href)) as Checker;
 
-const temps: string[] = [];
-after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-function tree(files: Record<string, string>): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'check-imports-'));
-  temps.push(root);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    writeFileSync(path.join(root, name), text);
-  }
-  return root;
-}
+const tree = (files: Record<string, string>): string => fakeTree('check-imports-', files);
 
 const clean = {
   'src/core/cell.ts': "// import './nowhere';\nexport interface Cell { ok: boolean }\nexport const note = \"import '../vscode/panel'\";\n",

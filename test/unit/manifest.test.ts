@@ -9,6 +9,14 @@ import { test } from 'node:test';
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const nls: Record<string, string> = JSON.parse(readFileSync(path.join(root, 'package.nls.json'), 'utf8'));
+/** The English a manifest value shows: a %key% read from package.nls.json (test/unit/l10n.test.ts checks they agree). */
+const english = (value: string): string => {
+  const key = /^%([^%]+)%$/.exec(value)?.[1];
+  if (key === undefined) return value;
+  assert.ok(key in nls, `package.nls.json has ${key}`);
+  return nls[key]!;
+};
 
 // The command table is read from the code itself; `vscode` does not exist outside VS Code, so its
 // import gets an inert stand-in (only module-level class definitions touch it when loading).
@@ -41,7 +49,7 @@ test('contributed and registered commands match, each with a category', () => {
   assert.deepEqual(contributed.map((c) => c.command).sort(), [...registered].sort());
   for (const c of contributed) {
     assert.match(c.command, /^swarmOverlay\.[a-z]+\.[a-zA-Z]+$/);
-    assert.equal(c.category, 'Swarm Overlay', c.command);
+    assert.equal(english(c.category ?? ''), 'Swarm Overlay', c.command);
   }
 });
 
@@ -64,8 +72,9 @@ test('a title ends with "…" exactly when its command asks for more before acti
   for (const id of ASKS_BEFORE_ACTING) assert.ok(registered.includes(id), `${id} is a registered command`);
   for (const c of contributed) {
     const asks = ASKS_BEFORE_ACTING.includes(c.command);
-    assert.equal(c.title.endsWith('…'), asks, `${c.command} "${c.title}" ${asks ? 'asks first: end it with …' : 'acts at once: no …'}`);
-    assert.doesNotMatch(c.title, /\.\.\.$/, `${c.command}: the ellipsis character, not three dots`);
+    const title = english(c.title);
+    assert.equal(title.endsWith('…'), asks, `${c.command} "${title}" ${asks ? 'asks first: end it with …' : 'acts at once: no …'}`);
+    assert.doesNotMatch(title, /\.\.\.$/, `${c.command}: the ellipsis character, not three dots`);
   }
 });
 

@@ -11,6 +11,7 @@ import {
   type MatrixSessionDeps,
   MatrixSession,
   type RunRequest,
+  type SessionText,
 } from '../../src/vscode/webview/MatrixSession';
 
 const REPORT: MatrixReport = { network: 'net', mode: 'containers', hosts: ['h1'], ok: true, cells: [], diagnoses: [], problems: [] };
@@ -27,6 +28,19 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+// The panel's English (MatrixPanel localises the same sentences with vscode.l10n.t).
+const TEXT: SessionText = {
+  notOffered: 'That network or host is not one offered here any more: pick again.',
+  starting: 'Starting…',
+  cancelled: 'Cancelled; every probe was removed.',
+  watching: (round, ms) => `Watching: round ${round} measured in ${ms} ms; Stop ends the watch and removes the probes.`,
+  saveFailed: (target, why) =>
+    target
+      ? `Could not save the matrix to ${target} (${why}): pick another file or folder.`
+      : `Could not save the matrix (${why}): pick another file or folder.`,
+  saved: (target) => `Saved ${target}.`,
+};
+
 function fake(over: Partial<MatrixSessionDeps> = {}) {
   const posts: HostToWebview[] = [];
   const runs: RunRequest[] = [];
@@ -36,6 +50,7 @@ function fake(over: Partial<MatrixSessionDeps> = {}) {
   const answer = deferred<boolean>();
   const runDone = deferred<MatrixReport>();
   const deps: MatrixSessionDeps = {
+    text: TEXT,
     post: (m) => {
       posts.push(m);
       return Promise.resolve(true);
@@ -55,7 +70,7 @@ function fake(over: Partial<MatrixSessionDeps> = {}) {
     write: () => Promise.resolve(),
     info: (m) => shown.push(['info', m]),
     error: (m) => shown.push(['error', m]),
-    warn: () => undefined,
+    log: { warn: () => undefined },
     userMessage: (e) => (e instanceof Error ? e.message : String(e)),
     isCancelled: (e) => e instanceof Cancelled,
     ...over,

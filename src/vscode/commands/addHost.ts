@@ -17,10 +17,10 @@ export async function addHost({ core }: CommandContext): Promise<void> {
   const aliases = api.SshConfigResolver.fromFile(settings.sshConfigFile).aliases();
   const contexts = await api.dockerSshContexts();
   const items: Choice[] = [
-    { label: '$(edit) Enter user@host:port…', alwaysShow: true },
+    { label: `$(edit) ${vscode.l10n.t('Enter user@host:port…')}`, alwaysShow: true },
     ...(aliases.length ? [{ label: '~/.ssh/config', kind: vscode.QuickPickItemKind.Separator } as Choice] : []),
-    ...aliases.map((a) => ({ label: a, description: 'SSH config alias', entry: { host: a }, suggestedName: a })),
-    ...(contexts.length ? [{ label: 'Docker contexts', kind: vscode.QuickPickItemKind.Separator } as Choice] : []),
+    ...aliases.map((a) => ({ label: a, description: vscode.l10n.t('SSH config alias'), entry: { host: a }, suggestedName: a })),
+    ...(contexts.length ? [{ label: vscode.l10n.t('Docker contexts'), kind: vscode.QuickPickItemKind.Separator } as Choice] : []),
     ...contexts.map((c) => ({
       label: c.name,
       description: `ssh://${c.user ? `${c.user}@` : ''}${c.host}${c.port ? `:${c.port}` : ''}`,
@@ -35,7 +35,10 @@ export async function addHost({ core }: CommandContext): Promise<void> {
   let entry: Omit<HostConfig, 'name'> | undefined;
   let suggested: string | undefined;
   const source: WizardStep = async (flow) => {
-    const picked = await flow.pick(items, { placeHolder: 'Pick an SSH alias or Docker context, or enter an address', active: kept.picked });
+    const picked = await flow.pick(items, {
+      placeHolder: vscode.l10n.t('Pick an SSH alias or Docker context, or enter an address'),
+      active: kept.picked,
+    });
     // Another source: the name typed for the old one is not kept, the new suggestion shows.
     if (picked.label !== kept.picked) kept.name = undefined;
     kept.picked = picked.label;
@@ -45,7 +48,7 @@ export async function addHost({ core }: CommandContext): Promise<void> {
   };
   const address: WizardStep = async (flow) => {
     const typed = await flow.input({
-      prompt: 'SSH address of the Docker host',
+      prompt: vscode.l10n.t('SSH address of the Docker host'),
       placeHolder: 'user@host:port',
       value: kept.typed,
       validate: (v) => {
@@ -66,14 +69,15 @@ export async function addHost({ core }: CommandContext): Promise<void> {
   const hostName: WizardStep = async (flow) => {
     const chosen = entry!;
     kept.name = await flow.input({
-      prompt: 'A short name for this host',
+      prompt: vscode.l10n.t('A short name for this host'),
       value: kept.name ?? suggested,
-      validate: (v) => (taken.has(v) ? `A host named "${v}" exists already.` : api.hostProblems({ ...chosen, name: v }, 0)[0]),
+      validate: (v) =>
+        taken.has(v) ? vscode.l10n.t('A host named "{0}" exists already.', v) : api.hostProblems({ ...chosen, name: v }, 0)[0],
     });
     return undefined;
   };
   // Two steps for an alias or a context, three when typing an address.
-  await wizard('Add Docker Host', () => (kept.picked === ENTER ? 3 : 2), source);
+  await wizard(vscode.l10n.t('Add Docker Host'), () => (kept.picked === ENTER ? 3 : 2), source);
   const name = kept.name!;
   const clean = Object.fromEntries(Object.entries({ name, ...entry }).filter(([, v]) => v !== undefined)) as unknown as HostConfig;
   const raw = Array.isArray(settings.hosts) ? (settings.hosts as HostConfig[]) : [];

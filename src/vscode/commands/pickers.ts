@@ -1,4 +1,5 @@
 // Pickers used when a command runs from the palette, without a tree item to act on.
+import * as vscode from 'vscode';
 import type { HostStatus, SwarmNode } from '../../core/model';
 import type { ClusterState } from '../ClusterState';
 import type { NetworkSummary } from '../../core/networks/overlayNetworks';
@@ -16,14 +17,14 @@ export type SwarmArg = SwarmItem | ScopeItem | NodeItem | undefined;
 export async function pickHost(state: ClusterState, title: string, filter: (s: HostStatus) => boolean, none: string): Promise<string> {
   await state.ready();
   const all = [...state.statuses.values()];
-  if (all.length === 0) nothingToDo('No Docker host is configured yet: add one with Swarm Overlay: Add Host first.');
-  if (!all.some((s) => s.reachable)) nothingToDo('No configured host answers: the Docker Hosts view says why on each one.');
+  if (all.length === 0) nothingToDo(vscode.l10n.t('No Docker host is configured yet: add one with Swarm Overlay: Add Host first.'));
+  if (!all.some((s) => s.reachable)) nothingToDo(vscode.l10n.t('No configured host answers: the Docker Hosts view says why on each one.'));
   const hosts = all.filter((s) => s.reachable && filter(s));
   if (hosts.length === 0) nothingToDo(none);
   const picked = await pick(
     hosts.map((s) => ({
       label: s.name,
-      description: s.swarm.state === 'active' ? `swarm ${s.swarm.isManager ? 'manager' : 'worker'}` : `swarm ${s.swarm.state}`,
+      description: vscode.l10n.t('swarm {0}', s.swarm.state === 'active' ? (s.swarm.isManager ? 'manager' : 'worker') : s.swarm.state),
     })),
     { title },
   );
@@ -48,7 +49,7 @@ export async function pickNode(
         }))
       : [],
   );
-  if (items.length === 0) nothingToDo('No swarm node fits this action.');
+  if (items.length === 0) nothingToDo(vscode.l10n.t('No swarm node fits this action.'));
   const picked = await pick(items, { title });
   return { node: picked.node, via: picked.via };
 }
@@ -58,7 +59,12 @@ export async function pickManagerHost(state: ClusterState, arg: HostNode | Stand
   if (arg && 'via' in arg && arg.via) return arg.via;
   const name = arg?.hostName;
   if (name && state.statuses.get(name)?.swarm.isManager) return name;
-  return pickHost(state, 'Which swarm manager?', (s) => s.swarm.isManager, 'No configured host is a swarm manager.');
+  return pickHost(
+    state,
+    vscode.l10n.t('Which swarm manager?'),
+    (s) => s.swarm.isManager,
+    vscode.l10n.t('No configured host is a swarm manager.'),
+  );
 }
 
 /** A swarm, named by the manager it is read through: the item's own, the only one, or one picked. */
@@ -68,10 +74,15 @@ export async function pickSwarm(state: ClusterState, arg: SwarmArg, title: strin
   if (arg && 'via' in arg && arg.via) return arg.via;
   await state.ready();
   const swarms = state.swarms.swarms.filter((s) => s.via);
-  if (swarms.length === 0) nothingToDo('No swarm among the configured hosts: initialize one first.');
+  if (swarms.length === 0) nothingToDo(vscode.l10n.t('No swarm among the configured hosts: initialize one first.'));
   if (swarms.length === 1) return swarms[0]!.via!;
   const picked = await pick(
-    swarms.map((s) => ({ label: swarmName(s), description: `via ${s.via}`, detail: `cluster ${s.clusterId}`, via: s.via! })),
+    swarms.map((s) => ({
+      label: swarmName(s),
+      description: vscode.l10n.t('via {0}', s.via!),
+      detail: vscode.l10n.t('cluster {0}', s.clusterId),
+      via: s.via!,
+    })),
     { title },
   );
   return picked.via;
@@ -97,7 +108,8 @@ export async function pickNetwork(
   }
   const via = await pickSwarm(state, undefined, title);
   const list = (await core.api.listNetworks(core.host(via))).filter((n: NetworkSummary) => n.scope === 'swarm' && !n.builtIn);
-  if (list.length === 0) nothingToDo('This swarm has no overlay network of its own: create one with "Create Overlay Network…".');
+  if (list.length === 0)
+    nothingToDo(vscode.l10n.t('This swarm has no overlay network of its own: create one with "Create Overlay Network…".'));
   const picked = await pick(
     list.map((n) => ({ label: n.name, description: n.subnets.map((s) => s.subnet).join(', ') })),
     { title, ignoreFocusOut: false },
@@ -121,13 +133,15 @@ export async function pickService(
       .filter(filter)
       .map((s) => ({
         label: s.name,
-        description: `${s.mode} ${s.running}/${s.desired}${s.stack ? ` · stack ${s.stack}` : ''}`,
-        detail: `${swarmName(w)} via ${w.via}`,
+        description: s.stack
+          ? vscode.l10n.t('{0} {1}/{2} · stack {3}', s.mode, s.running, s.desired, s.stack)
+          : `${s.mode} ${s.running}/${s.desired}`,
+        detail: vscode.l10n.t('{0} via {1}', swarmName(w), w.via!),
         service: s,
         via: w.via!,
       }));
   });
-  if (items.length === 0) nothingToDo('No swarm service fits this action.');
+  if (items.length === 0) nothingToDo(vscode.l10n.t('No swarm service fits this action.'));
   const picked = await pick(items, { title });
   return { service: picked.service, via: picked.via };
 }

@@ -7,6 +7,6 @@ import { nothingToDo } from '../platform/ui';
 export async function refreshDocumentCommand(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (target?.scheme !== DOCUMENT_SCHEME)
-    nothingToDo('Only a Swarm Overlay document (inspect output, logs, port checks) can be refreshed.');
+    nothingToDo(vscode.l10n.t('Only a Swarm Overlay document (inspect output, logs, port checks) can be refreshed.'));
   await ctx.documents.refresh(target);
 }

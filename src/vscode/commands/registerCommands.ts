@@ -72,7 +72,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   spec<vscode.Uri>('swarmOverlay.document.refresh', refreshDocumentCommand),
   spec<NetworkItem>('swarmOverlay.matrix.run', async (ctx, arg) => {
     // From an overlay, or with one picked in the palette, the run starts at once.
-    const target = await pickNetwork(ctx.core, ctx.state, arg, 'Run the connectivity matrix on which overlay network?');
+    const target = await pickNetwork(ctx.core, ctx.state, arg, vscode.l10n.t('Run the connectivity matrix on which overlay network?'));
     MatrixPanel.show(ctx, target.swarm ? { via: target.via, network: target.name } : undefined);
   }),
 ];
@@ -124,8 +124,9 @@ async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Pro
       return undefined;
     }
     ctx.log.error(`${command.id} failed: ${err instanceof Error && err.stack ? ctx.core.redact(err.stack) : message}`);
-    const choice = await vscode.window.showErrorMessage(message, 'Show Log');
-    if (choice === 'Show Log') ctx.log.show(true);
+    const showLog = vscode.l10n.t('Show Log');
+    const choice = await vscode.window.showErrorMessage(message, showLog);
+    if (choice === showLog) ctx.log.show(true);
     return undefined;
   }
 }

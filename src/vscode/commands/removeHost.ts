@@ -1,4 +1,5 @@
 // "Remove Host": from the tree's context menu, or from the palette with a picker.
+import * as vscode from 'vscode';
 import type { HostConfig } from '../../core/model';
 import type { CommandContext } from './CommandContext';
 import { readSettings, writeHosts } from '../platform/settings';
@@ -10,10 +11,14 @@ export async function removeHost({ core }: CommandContext, node?: HostNode): Pro
   let name = node?.hostName;
   if (!name) {
     const hosts = core.configuredHosts(settings);
-    if (hosts.length === 0) nothingToDo('There is no host to remove.');
+    if (hosts.length === 0) nothingToDo(vscode.l10n.t('There is no host to remove.'));
     const picked = await pick(
       hosts.map((h) => ({ label: h.name, description: h.host })),
-      { title: 'Remove Docker Host', placeHolder: 'Host to remove from the list (nothing changes on the host)', ignoreFocusOut: false },
+      {
+        title: vscode.l10n.t('Remove Docker Host'),
+        placeHolder: vscode.l10n.t('Host to remove from the list (nothing changes on the host)'),
+        ignoreFocusOut: false,
+      },
     );
     name = picked.label;
   }

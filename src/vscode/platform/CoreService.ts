@@ -96,20 +96,28 @@ export class CoreService implements vscode.Disposable {
     list.forEach((entry, i) => {
       const p = api.hostProblems(entry, i);
       const name = (entry as HostConfig)?.name;
-      if (p.length === 0 && names.has(name)) p.push(`Two hosts are named "${name}"; the second is ignored.`);
+      if (p.length === 0 && names.has(name)) p.push(vscode.l10n.t('Two hosts are named "{0}"; the second is ignored.', name));
       if (p.length) problems.push(...p);
       else {
         names.add(name);
         valid.push(entry as HostConfig);
       }
     });
-    if (!Array.isArray(settings.hosts)) problems.push('The setting swarmOverlay.hosts must be a list of hosts.');
+    if (!Array.isArray(settings.hosts)) problems.push(vscode.l10n.t('The setting swarmOverlay.hosts must be a list of hosts.'));
     if (settings.ignoredWorkspaceHosts > 0) {
-      problems.push(`${settings.ignoredWorkspaceHosts} host(s) from this workspace's settings are ignored until you trust the workspace.`);
+      problems.push(
+        vscode.l10n.t(
+          "{0} host(s) from this workspace's settings are ignored until you trust the workspace.",
+          settings.ignoredWorkspaceHosts,
+        ),
+      );
     }
     if (settings.ignoredWorkspaceSettings.length > 0) {
+      const ignored = settings.ignoredWorkspaceSettings;
       problems.push(
-        `${settings.ignoredWorkspaceSettings.join(', ')} from this workspace's settings ${settings.ignoredWorkspaceSettings.length > 1 ? 'are' : 'is'} ignored until you trust the workspace.`,
+        ignored.length > 1
+          ? vscode.l10n.t("{0} from this workspace's settings are ignored until you trust the workspace.", ignored.join(', '))
+          : vscode.l10n.t("{0} from this workspace's settings is ignored until you trust the workspace.", ignored.join(', ')),
       );
     }
     this.problems = problems;

@@ -52,7 +52,7 @@ export class ReadOnlyDocuments implements vscode.TextDocumentContentProvider, vs
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.entries.get(uri.toString())?.text ?? 'This document is no longer kept: run its command again.';
+    return this.entries.get(uri.toString())?.text ?? vscode.l10n.t('This document is no longer kept: run its command again.');
   }
 
   /** Opens the document with the text `load` gives (read again when shown again or refreshed). */

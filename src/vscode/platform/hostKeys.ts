@@ -11,16 +11,25 @@ export class ModalHostKeyPrompter implements HostKeyPrompter {
     const id = `${endpoint.hostName}:${endpoint.port}:${fingerprint}`;
     let answer = this.asking.get(id);
     if (!answer) {
+      const trust = vscode.l10n.t('Trust and Connect');
       const asked = Promise.resolve(
         vscode.window.showWarningMessage(
-          `The authenticity of host ${endpoint.hostName}${endpoint.port === 22 ? '' : `:${endpoint.port}`} can't be established.`,
+          vscode.l10n.t(
+            "The authenticity of host {0} can't be established.",
+            `${endpoint.hostName}${endpoint.port === 22 ? '' : `:${endpoint.port}`}`,
+          ),
           {
             modal: true,
-            detail: `${keyType} key fingerprint is ${fingerprint}.\nCompare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub) before trusting it. If you trust it, it is added to your known_hosts file.`,
+            detail: vscode.l10n.t(
+              "{0} key fingerprint is {1}.\nCompare it with the host's own (ssh-keygen -lf {2}) before trusting it. If you trust it, it is added to your known_hosts file.",
+              keyType,
+              fingerprint,
+              `/etc/ssh/ssh_host_${keyType.replace(/^ssh-|-.*$/g, '')}_key.pub`,
+            ),
           },
-          'Trust and Connect',
+          trust,
         ),
-      ).then((choice) => choice === 'Trust and Connect');
+      ).then((choice) => choice === trust);
       this.asking.set(id, asked);
       void asked.finally(() => this.asking.delete(id));
       answer = asked;

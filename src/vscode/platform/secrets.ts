@@ -9,15 +9,22 @@ export class SecretStoragePrompter implements SecretPrompter {
 
   passphrase(keyFile: string, endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
     return this.keptOrAsked(secretId('passphrase', endpoint, keyFile), retry, {
-      title: `Passphrase for ${keyFile}`,
-      prompt: `${retry ? 'Wrong passphrase. ' : ''}The key is used for ${endpoint.user}@${endpoint.hostName}; the passphrase is kept in the OS keychain.`,
+      title: vscode.l10n.t('Passphrase for {0}', keyFile),
+      prompt: retry
+        ? vscode.l10n.t(
+            'Wrong passphrase. The key is used for {0}; the passphrase is kept in the OS keychain.',
+            `${endpoint.user}@${endpoint.hostName}`,
+          )
+        : vscode.l10n.t('The key is used for {0}; the passphrase is kept in the OS keychain.', `${endpoint.user}@${endpoint.hostName}`),
     });
   }
 
   password(endpoint: SshEndpoint, retry: boolean): Promise<string | undefined> {
     return this.keptOrAsked(secretId('password', endpoint), retry, {
-      title: `SSH password for ${endpoint.user}@${endpoint.hostName}`,
-      prompt: `${retry ? 'The password was refused. ' : ''}It is kept in the OS keychain, never in settings.`,
+      title: vscode.l10n.t('SSH password for {0}', `${endpoint.user}@${endpoint.hostName}`),
+      prompt: retry
+        ? vscode.l10n.t('The password was refused. It is kept in the OS keychain, never in settings.')
+        : vscode.l10n.t('It is kept in the OS keychain, never in settings.'),
     });
   }
 

@@ -193,7 +193,7 @@ export function withProgress<T>(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable }, (progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => {
-        progress.report({ message: 'cancelling…' });
+        progress.report({ message: vscode.l10n.t('cancelling…') });
         abort.abort();
       });
       return task({ signal: abort.signal }).finally(() => sub.dispose());

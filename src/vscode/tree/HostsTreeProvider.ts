@@ -17,8 +17,8 @@ export class HostNode extends vscode.TreeItem {
     this.id = `${hostName}/host`;
     if (!status) {
       this.iconPath = new vscode.ThemeIcon('loading~spin');
-      this.description = 'connecting…';
-      this.contextValue = 'host connecting';
+      this.description = vscode.l10n.t('connecting…');
+      this.contextValue = contextTokens('host', 'connecting');
       this.tooltip = address;
       return;
     }
@@ -28,25 +28,29 @@ export class HostNode extends vscode.TreeItem {
       const swarm = status.swarm;
       const role = swarm.state === 'active' ? (swarm.isManager ? 'manager' : 'worker') : '';
       this.iconPath = new vscode.ThemeIcon('vm-running', new vscode.ThemeColor('testing.iconPassed'));
-      this.description = `Docker ${status.engineVersion} · swarm ${swarm.state}${role ? ` (${role})` : ''}`;
+      this.description = role
+        ? vscode.l10n.t('Docker {0} · swarm {1} ({2})', status.engineVersion, swarm.state, role)
+        : vscode.l10n.t('Docker {0} · swarm {1}', status.engineVersion, swarm.state);
       this.contextValue = contextTokens('host', 'connected', swarmStateToken(swarm.state), role);
-      md.appendMarkdown(`$(pass) Connected\n\n`);
-      md.appendMarkdown(`Docker Engine ${escapeMarkdown(status.engineVersion)} (API ${escapeMarkdown(status.apiVersion ?? '?')})`);
-      if (status.os) md.appendMarkdown(` on ${escapeMarkdown(status.os)}`);
-      md.appendMarkdown(`\n\nSwarm: ${swarm.state}${role ? `, ${role}` : ''}`);
-      if (swarm.nodeId) md.appendMarkdown(`, node \`${swarm.nodeId.slice(0, 12)}\``);
+      md.appendMarkdown(`$(pass) ${vscode.l10n.t('Connected')}\n\n`);
+      md.appendMarkdown(
+        vscode.l10n.t('Docker Engine {0} (API {1})', escapeMarkdown(status.engineVersion), escapeMarkdown(status.apiVersion ?? '?')),
+      );
+      if (status.os) md.appendMarkdown(` ${vscode.l10n.t('on {0}', escapeMarkdown(status.os))}`);
+      md.appendMarkdown(`\n\n${role ? vscode.l10n.t('Swarm: {0}, {1}', swarm.state, role) : vscode.l10n.t('Swarm: {0}', swarm.state)}`);
+      if (swarm.nodeId) md.appendMarkdown(`, ${vscode.l10n.t('node {0}', `\`${swarm.nodeId.slice(0, 12)}\``)}`);
     } else if (status.errorKind === 'hostKeyUnknown') {
       // Refused once, not asked again on every refresh: the menu offers to be asked again.
       this.iconPath = new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('problemsWarningIcon.foreground'));
-      this.description = 'host key not trusted';
+      this.description = vscode.l10n.t('host key not trusted');
       this.contextValue = contextTokens('host', 'unreachable', 'hostKeyRefused');
-      md.appendMarkdown(`$(workspace-untrusted) Host key not trusted\n\n${escapeMarkdown(status.error ?? '')}`);
-      md.appendMarkdown(`\n\nUse **Verify Host Key Again** to be asked about it again.`);
+      md.appendMarkdown(`$(workspace-untrusted) ${vscode.l10n.t('Host key not trusted')}\n\n${escapeMarkdown(status.error ?? '')}`);
+      md.appendMarkdown(`\n\n${vscode.l10n.t('Use **Verify Host Key Again** to be asked about it again.')}`);
     } else {
       this.iconPath = new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground'));
-      this.description = 'unreachable';
-      this.contextValue = 'host unreachable';
-      md.appendMarkdown(`$(error) Unreachable\n\n${escapeMarkdown(status.error ?? '')}`);
+      this.description = vscode.l10n.t('unreachable');
+      this.contextValue = contextTokens('host', 'unreachable');
+      md.appendMarkdown(`$(error) ${vscode.l10n.t('Unreachable')}\n\n${escapeMarkdown(status.error ?? '')}`);
     }
     this.tooltip = md;
   }

@@ -18,8 +18,8 @@ export class ScopeItem extends vscode.TreeItem {
     super(scope.kind === 'swarm' ? scope.label : scope.host, vscode.TreeItemCollapsibleState.Expanded);
     this.id = scope.kind === 'swarm' ? `swarm/${scope.id}/networks` : `${scope.host}/networks`;
     this.iconPath = new vscode.ThemeIcon(scope.kind === 'swarm' ? 'organization' : 'vm');
-    this.description = scope.kind === 'swarm' ? `via ${scope.via}` : 'local networks';
-    if (scope.kind === 'swarm') this.tooltip = `${scope.label}, cluster ID ${scope.id}`;
+    this.description = scope.kind === 'swarm' ? vscode.l10n.t('via {0}', scope.via) : vscode.l10n.t('local networks');
+    if (scope.kind === 'swarm') this.tooltip = vscode.l10n.t('{0}, cluster ID {1}', scope.label, scope.id);
     this.contextValue = contextTokens('networkScope', scope.kind === 'swarm' ? 'swarmScope' : 'hostScope');
   }
 }
@@ -46,7 +46,9 @@ export class NetworkItem extends vscode.TreeItem {
     );
     this.tooltip = new vscode.MarkdownString(
       `**${escapeMarkdown(network.name)}** ${network.id.slice(0, 12)}\n\n` +
-        `${escapeMarkdown(network.driver)}, ${escapeMarkdown(network.scope)} scope${network.builtIn ? ", Docker's own network" : ''}`,
+        (network.builtIn
+          ? vscode.l10n.t("{0}, {1} scope, Docker's own network", escapeMarkdown(network.driver), escapeMarkdown(network.scope))
+          : vscode.l10n.t('{0}, {1} scope', escapeMarkdown(network.driver), escapeMarkdown(network.scope))),
     );
   }
 }
@@ -81,35 +83,37 @@ class LazyGroupItem extends vscode.TreeItem {
 type Item = ScopeItem | NetworkItem | InfoItem | LazyGroupItem;
 
 export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
-  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const yes = (b: boolean) => (b ? vscode.l10n.t('yes') : vscode.l10n.t('no'));
   const items = [
     new InfoItem(
       `${idPrefix}/attachable`,
       'attachable',
       yes(n.attachable),
       'plug',
-      'Standalone containers can join it (the connectivity matrix needs this).',
+      vscode.l10n.t('Standalone containers can join it (the connectivity matrix needs this).'),
     ),
     new InfoItem(
       `${idPrefix}/encrypted`,
       'encrypted',
       yes(n.encrypted),
       n.encrypted ? 'lock' : 'unlock',
-      'IPsec (ESP) between nodes; not supported on Windows hosts.',
+      vscode.l10n.t('IPsec (ESP) between nodes; not supported on Windows hosts.'),
     ),
-    new InfoItem(`${idPrefix}/internal`, 'internal', yes(n.internal), 'shield', 'No route to the outside world.'),
+    new InfoItem(`${idPrefix}/internal`, 'internal', yes(n.internal), 'shield', vscode.l10n.t('No route to the outside world.')),
   ];
   n.subnets.forEach((s, i) =>
     items.push(
       new InfoItem(
         `${idPrefix}/subnet${i}`,
         'subnet',
-        `${s.subnet}${s.gateway ? ` · gateway ${s.gateway}` : ''}${s.ipRange ? ` · range ${s.ipRange}` : ''}`,
+        [s.subnet, s.gateway && vscode.l10n.t('gateway {0}', s.gateway), s.ipRange && vscode.l10n.t('range {0}', s.ipRange)]
+          .filter(Boolean)
+          .join(' · '),
         'symbol-numeric',
       ),
     ),
   );
-  items.push(new InfoItem(`${idPrefix}/mtu`, 'MTU', n.mtu ? String(n.mtu) : 'default', 'arrow-both'));
+  items.push(new InfoItem(`${idPrefix}/mtu`, 'MTU', n.mtu ? String(n.mtu) : vscode.l10n.t('default'), 'arrow-both'));
   return items;
 }
 
@@ -158,7 +162,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
       if (builtIn.length === 0) return custom;
       const group = new LazyGroupItem(
         `${item.id}/builtin`,
-        "Docker's own networks",
+        vscode.l10n.t("Docker's own networks"),
         async () => builtIn.map((n) => new NetworkItem(n, scope)),
         true,
         'lock-small',
@@ -168,7 +172,13 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     if (item instanceof LazyGroupItem) return this.remember(item, await item.load());
     if (item instanceof NetworkItem) {
       const n = item.network;
-      const members = new LazyGroupItem(`${item.id}/members`, 'Members', () => this.members(item), false, 'server-environment');
+      const members = new LazyGroupItem(
+        `${item.id}/members`,
+        vscode.l10n.t('Members'),
+        () => this.members(item),
+        false,
+        'server-environment',
+      );
       return [...optionItems(n, item.id!), members];
     }
     return [];
@@ -188,7 +198,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     const list: NetworkMember[] = await this.core.api.networkMembers(this.core.docker(), names, item.network.name);
     const services = this.services(item);
     if (list.length === 0 && services.length === 0) {
-      return [new InfoItem(`${item.id}/members/none`, 'no containers attached', '', 'circle-slash')];
+      return [new InfoItem(`${item.id}/members/none`, vscode.l10n.t('no containers attached'), '', 'circle-slash')];
     }
     return [
       ...services,
@@ -197,7 +207,7 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
           new InfoItem(
             `${item.id}/members/${m.host}/${m.container}`,
             m.container,
-            `${m.host} · ${m.address}${m.task ? ` · task of ${m.task}` : ''}`,
+            m.task ? vscode.l10n.t('{0} · {1} · task of {2}', m.host, m.address, m.task) : `${m.host} · ${m.address}`,
             'package',
           ),
       ),
@@ -217,9 +227,11 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
         new InfoItem(
           `${item.id}/members/service/${s.id}`,
           s.name,
-          `service · ${on.vip ? `VIP ${on.vip}` : 'no VIP (dnsrr)'} · ${s.running}/${s.desired} running`,
+          on.vip
+            ? vscode.l10n.t('service · VIP {0} · {1}/{2} running', on.vip, s.running, s.desired)
+            : vscode.l10n.t('service · no VIP (dnsrr) · {0}/{1} running', s.running, s.desired),
           s.problem ? 'warning' : 'server-process',
-          s.problem ? `${s.name}: ${s.problem}` : `Service ${s.name}: its tasks are listed below as task containers.`,
+          s.problem ? `${s.name}: ${s.problem}` : vscode.l10n.t('Service {0}: its tasks are listed below as task containers.', s.name),
         ),
       ];
     });

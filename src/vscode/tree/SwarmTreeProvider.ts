@@ -37,10 +37,10 @@ export class SwarmItem extends vscode.TreeItem {
       : new vscode.ThemeIcon('organization');
     const md = new vscode.MarkdownString();
     md.appendMarkdown(
-      `**${escapeMarkdown(name)}**\n\nCluster ID ${escapeMarkdown(swarm.clusterId || 'unknown (no manager answered)')}\n\n`,
+      `**${escapeMarkdown(name)}**\n\n${vscode.l10n.t('Cluster ID {0}', escapeMarkdown(swarm.clusterId || vscode.l10n.t('unknown (no manager answered)')))}\n\n`,
     );
     if (quorumText) md.appendMarkdown(`${quorumText}\n\n`);
-    if (swarm.via) md.appendMarkdown(`Read through ${escapeMarkdown(swarm.via)}\n\n`);
+    if (swarm.via) md.appendMarkdown(`${vscode.l10n.t('Read through {0}', escapeMarkdown(swarm.via))}\n\n`);
     for (const w of warnings) md.appendMarkdown(`- ${escapeMarkdown(w)}\n`);
     this.tooltip = md;
     this.contextValue = contextTokens('swarm', swarm.via ? 'managed' : 'unmanaged');
@@ -70,19 +70,19 @@ export class NodeItem extends vscode.TreeItem {
     );
     const md = new vscode.MarkdownString();
     md.appendMarkdown(
-      `**${escapeMarkdown(node.hostname)}** ${hostName && hostName !== node.hostname ? `(host ${escapeMarkdown(hostName)})` : ''}\n\n`,
+      `**${escapeMarkdown(node.hostname)}** ${hostName && hostName !== node.hostname ? vscode.l10n.t('(host {0})', escapeMarkdown(hostName)) : ''}\n\n`,
     );
     md.appendMarkdown(`| | |\n|---|---|\n`);
     const rows: Array<[string, string]> = [
-      ['Role', node.role],
-      ['Manager status', node.managerStatus ?? '–'],
-      ['Availability', node.availability],
-      ['Status', `${node.status}${node.statusMessage ? ` (${node.statusMessage})` : ''}`],
-      ['Engine', node.engineVersion],
-      ['Address', node.address],
-      ['Node ID', node.id],
+      [vscode.l10n.t('Role'), node.role],
+      [vscode.l10n.t('Manager status'), node.managerStatus ?? '–'],
+      [vscode.l10n.t('Availability'), node.availability],
+      [vscode.l10n.t('Status'), `${node.status}${node.statusMessage ? ` (${node.statusMessage})` : ''}`],
+      [vscode.l10n.t('Engine'), node.engineVersion],
+      [vscode.l10n.t('Address'), node.address],
+      [vscode.l10n.t('Node ID'), node.id],
       [
-        'Labels',
+        vscode.l10n.t('Labels'),
         Object.entries(node.labels)
           .map(([k, v]) => `${k}=${v}`)
           .join(', ') || '–',
@@ -109,11 +109,11 @@ export class StandaloneItem extends vscode.TreeItem {
   ) {
     super(hostName, vscode.TreeItemCollapsibleState.None);
     this.id = `${orphan ? 'orphan' : 'standalone'}/${hostName}`;
-    this.description = orphan ? 'managers not configured' : 'not in a swarm';
+    this.description = orphan ? vscode.l10n.t('managers not configured') : vscode.l10n.t('not in a swarm');
     this.iconPath = new vscode.ThemeIcon('vm-outline');
     this.tooltip = orphan
-      ? `${hostName} is in a swarm none of whose managers is configured here: add a manager as a host to see its nodes.`
-      : `${hostName} is in no swarm: right-click to initialize one or join one.`;
+      ? vscode.l10n.t('{0} is in a swarm none of whose managers is configured here: add a manager as a host to see its nodes.', hostName)
+      : vscode.l10n.t('{0} is in no swarm: right-click to initialize one or join one.', hostName);
     this.contextValue = contextTokens('swarmHost', orphan ? 'orphan' : 'inactive');
   }
 }
@@ -168,7 +168,7 @@ export class SwarmTreeProvider extends StateTreeProvider<Item> {
     if (this.state.swarms.standalone.length) {
       out.push(
         new StandaloneGroupItem(
-          'Not in a swarm',
+          vscode.l10n.t('Not in a swarm'),
           this.state.swarms.standalone.map((n) => new StandaloneItem(n)),
         ),
       );

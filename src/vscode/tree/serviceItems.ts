@@ -15,6 +15,11 @@ function table(md: vscode.MarkdownString, rows: Array<[string, string]>): void {
   for (const [k, v] of rows) md.appendMarkdown(`| ${k} | ${escapeMarkdown(v) || '–'} |\n`);
 }
 
+function stacksText(stacks: number): string {
+  if (stacks === 0) return '';
+  return stacks === 1 ? vscode.l10n.t('1 stack') : vscode.l10n.t('{0} stacks', stacks);
+}
+
 export class ServicesGroupItem extends vscode.TreeItem {
   constructor(
     readonly view: ServicesView | undefined,
@@ -24,7 +29,7 @@ export class ServicesGroupItem extends vscode.TreeItem {
   ) {
     const services = view ? allServices(view) : [];
     const count = services.length;
-    super('Services', count ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    super(vscode.l10n.t('Services'), count ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     // VS Code keeps the collapsed state of an id that was drawn without children: the first service
     // arrives under a new id, so the folder opens on it.
     this.id = count ? `${clusterId}/services` : `${clusterId}/services/none`;
@@ -32,9 +37,9 @@ export class ServicesGroupItem extends vscode.TreeItem {
     this.description = error
       ? error
       : [
-          count ? `${count} service${count === 1 ? '' : 's'}` : 'no services',
-          view?.stacks.length ? `${view.stacks.length} stack${view.stacks.length === 1 ? '' : 's'}` : '',
-          flagged ? `${flagged} not all running` : '',
+          count === 0 ? vscode.l10n.t('no services') : count === 1 ? vscode.l10n.t('1 service') : vscode.l10n.t('{0} services', count),
+          stacksText(view?.stacks.length ?? 0),
+          flagged ? vscode.l10n.t('{0} not all running', flagged) : '',
         ]
           .filter(Boolean)
           .join(' · ');
@@ -42,7 +47,9 @@ export class ServicesGroupItem extends vscode.TreeItem {
       error || flagged ? 'warning' : 'layers',
       error || flagged ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
     );
-    this.tooltip = error ? `The services could not be read: ${error}` : `The swarm's services, read through ${via}.`;
+    this.tooltip = error
+      ? vscode.l10n.t('The services could not be read: {0}', error)
+      : vscode.l10n.t("The swarm's services, read through {0}.", via);
     this.contextValue = 'servicesGroup';
   }
 
@@ -65,12 +72,17 @@ export class StackItem extends vscode.TreeItem {
     super(name, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `${clusterId}/stack/${name}`;
     const flagged = services.filter((s) => s.problem);
-    this.description = `stack · ${services.length} service${services.length === 1 ? '' : 's'}${flagged.length ? ` · ${flagged.length} not all running` : ''}`;
+    this.description = [
+      services.length === 1 ? vscode.l10n.t('stack · 1 service') : vscode.l10n.t('stack · {0} services', services.length),
+      flagged.length ? vscode.l10n.t('{0} not all running', flagged.length) : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.iconPath = new vscode.ThemeIcon(
       flagged.length ? 'warning' : 'symbol-namespace',
       flagged.length ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
     );
-    const md = new vscode.MarkdownString(`**Stack** ${escapeMarkdown(name)}\n\n`);
+    const md = new vscode.MarkdownString(`**${vscode.l10n.t('Stack')}** ${escapeMarkdown(name)}\n\n`);
     for (const s of services)
       md.appendMarkdown(`- ${escapeMarkdown(`${s.name}: ${s.running}/${s.desired}${s.problem ? ` (${s.problem})` : ''}`)}\n`);
     this.tooltip = md;
@@ -98,17 +110,17 @@ export class ServiceItem extends vscode.TreeItem {
     this.iconPath = s.problem
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor(none ? 'errorForeground' : 'problemsWarningIcon.foreground'))
       : new vscode.ThemeIcon('server-process', new vscode.ThemeColor('testing.iconPassed'));
-    const md = new vscode.MarkdownString(`**Service** ${escapeMarkdown(s.name)}\n\n`);
+    const md = new vscode.MarkdownString(`**${vscode.l10n.t('Service')}** ${escapeMarkdown(s.name)}\n\n`);
     if (s.problem) md.appendMarkdown(`$(warning) ${escapeMarkdown(s.problem)}\n\n`);
     md.supportThemeIcons = true;
     table(md, [
-      ['Mode', mode],
-      ['Replicas', `${s.running} running of ${s.desired}`],
-      ['Image', s.image],
-      ['Ports', s.ports.map((p) => `${portText(p)} (${p.mode})`).join(', ')],
-      ['Networks', s.networks.map((n) => `${n.name}${n.vip ? ` VIP ${n.vip}` : ''}`).join(', ')],
-      ['Stack', s.stack ?? ''],
-      ['Service ID', s.id],
+      [vscode.l10n.t('Mode'), mode],
+      [vscode.l10n.t('Replicas'), vscode.l10n.t('{0} running of {1}', s.running, s.desired)],
+      [vscode.l10n.t('Image'), s.image],
+      [vscode.l10n.t('Ports'), s.ports.map((p) => `${portText(p)} (${p.mode})`).join(', ')],
+      [vscode.l10n.t('Networks'), s.networks.map((n) => `${n.name}${n.vip ? ` VIP ${n.vip}` : ''}`).join(', ')],
+      [vscode.l10n.t('Stack'), s.stack ?? ''],
+      [vscode.l10n.t('Service ID'), s.id],
     ]);
     this.tooltip = md;
     this.contextValue = contextTokens(
@@ -133,9 +145,9 @@ export class TaskItem extends vscode.TreeItem {
     const t = task;
     super(t.slot !== undefined ? `${service.name}.${t.slot}` : `${service.name}@${t.node || '?'}`, vscode.TreeItemCollapsibleState.None);
     this.id = `${clusterId}/task/${t.id}`;
-    const state = t.state === t.desiredState ? t.state : `${t.state} (desired ${t.desiredState})`;
+    const state = t.state === t.desiredState ? t.state : vscode.l10n.t('{0} (desired {1})', t.state, t.desiredState);
     const addresses = t.networks.filter((n) => n.address).map((n) => `${n.name} ${n.address}`);
-    this.description = [t.node || 'no node', state, t.error ?? '', ...addresses].filter(Boolean).join(' · ');
+    this.description = [t.node || vscode.l10n.t('no node'), state, t.error ?? '', ...addresses].filter(Boolean).join(' · ');
     const bad = t.state === 'failed' || t.state === 'rejected' || (t.error !== undefined && t.state !== 'running');
     this.iconPath =
       t.state === 'running'
@@ -143,17 +155,17 @@ export class TaskItem extends vscode.TreeItem {
         : bad
           ? new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'))
           : new vscode.ThemeIcon('loading~spin');
-    const md = new vscode.MarkdownString(`**Task** ${escapeMarkdown(String(this.label))}\n\n`);
-    if (t.error) md.appendMarkdown(`**Error:** ${escapeMarkdown(t.error)}\n\n`);
+    const md = new vscode.MarkdownString(`**${vscode.l10n.t('Task')}** ${escapeMarkdown(String(this.label))}\n\n`);
+    if (t.error) md.appendMarkdown(`**${vscode.l10n.t('Error:')}** ${escapeMarkdown(t.error)}\n\n`);
     table(md, [
-      ['Node', t.node],
-      ['State', t.state],
-      ['Desired state', t.desiredState],
-      ['Since', t.since ?? ''],
-      ['Message', t.message ?? ''],
-      ['Addresses', t.networks.map((n) => `${n.name} ${n.address}`).join(', ')],
-      ['Task ID', t.id],
-      ['Container', t.containerId?.slice(0, 12) ?? ''],
+      [vscode.l10n.t('Node'), t.node],
+      [vscode.l10n.t('State'), t.state],
+      [vscode.l10n.t('Desired state'), t.desiredState],
+      [vscode.l10n.t('Since'), t.since ?? ''],
+      [vscode.l10n.t('Message'), t.message ?? ''],
+      [vscode.l10n.t('Addresses'), t.networks.map((n) => `${n.name} ${n.address}`).join(', ')],
+      [vscode.l10n.t('Task ID'), t.id],
+      [vscode.l10n.t('Container'), t.containerId?.slice(0, 12) ?? ''],
     ]);
     this.tooltip = md;
     this.contextValue = contextTokens('task', t.state, bad && 'failed');

@@ -7,11 +7,12 @@ import { readSettings } from '../platform/settings';
 import { LATENCY_THRESHOLDS_KEY } from '../../shared/heatmap';
 import type { MatrixReport } from '../../shared/matrix';
 import type { MatrixViewState, NetworkChoice } from '../../shared/protocol';
+import type { WebviewStrings } from '../../shared/webviewStrings';
 import type { ClusterState } from '../ClusterState';
 import type { CommandContext } from '../commands/CommandContext';
 import type { CoreService } from '../platform/CoreService';
 import { confirm } from '../platform/ui';
-import { MatrixSession, type RunRequest } from './MatrixSession';
+import { MatrixSession, type RunRequest, type SessionText } from './MatrixSession';
 import { runSynthetic, syntheticChoice } from './syntheticFeed';
 import { WatchStatusItem } from './WatchStatusItem';
 import { CONTEXT_KEYS } from '../viewContext';
@@ -69,7 +70,7 @@ export class MatrixPanel {
     if (MatrixPanel.current) {
       MatrixPanel.current.panel.reveal();
     } else {
-      const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix', vscode.ViewColumn.Active, {
+      const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, vscode.l10n.t('Connectivity Matrix'), vscode.ViewColumn.Active, {
         retainContextWhenHidden: false,
       });
       panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'swarm-overlay.svg');
@@ -84,9 +85,14 @@ export class MatrixPanel {
   /** The end-to-end test's panel: a generated network of `size` hosts whose Run streams made-up cells (no lab). */
   static showSynthetic(ctx: CommandContext, size: number): MatrixPanel {
     MatrixPanel.current?.dispose();
-    const panel = vscode.window.createWebviewPanel(MATRIX_VIEW_TYPE, 'Connectivity Matrix (synthetic)', vscode.ViewColumn.Active, {
-      retainContextWhenHidden: false,
-    });
+    const panel = vscode.window.createWebviewPanel(
+      MATRIX_VIEW_TYPE,
+      vscode.l10n.t('Connectivity Matrix (synthetic)'),
+      vscode.ViewColumn.Active,
+      {
+        retainContextWhenHidden: false,
+      },
+    );
     MatrixPanel.current = new MatrixPanel(panel, ctx, undefined, { choices: [syntheticChoice(size)], run: runSynthetic });
     void MatrixPanel.current.loadChoices();
     return MatrixPanel.current;
@@ -110,12 +116,15 @@ export class MatrixPanel {
     const { api } = this.core;
     return new MatrixSession(
       {
+        text: sessionText(),
         post: (message) => this.panel.webview.postMessage(message),
         confirmTemporaryCopy: (network) =>
           confirm(
-            `"${network}" is not attachable, so test containers cannot join it.`,
-            'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.',
-            'Check a Temporary Copy',
+            vscode.l10n.t('"{0}" is not attachable, so test containers cannot join it.', network),
+            vscode.l10n.t(
+              'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.',
+            ),
+            vscode.l10n.t('Check a Temporary Copy'),
           ).then(
             () => true,
             () => false,
@@ -154,7 +163,7 @@ export class MatrixPanel {
         },
         info: (message) => void vscode.window.showInformationMessage(message),
         error: (message) => void vscode.window.showErrorMessage(message),
-        warn: (message) => this.log.warn(message),
+        log: this.log,
         userMessage: (err) => this.core.redact(api.userMessage(err)),
         isCancelled: (err) => api.isCancelled(err),
       },
@@ -172,7 +181,7 @@ export class MatrixPanel {
       const match = sel && choices.find((c) => c.via === sel.via && c.name === sel.network);
       if (match && sel.hosts.length === 0) sel.hosts = match.hosts;
       if (!match && choices[0]) state.selected = { via: choices[0].via, network: choices[0].name, hosts: choices[0].hosts };
-      state.error = choices.length ? undefined : 'No overlay network found: create one with "Create Overlay Network…".';
+      state.error = choices.length ? undefined : vscode.l10n.t('No overlay network found: create one with "Create Overlay Network…".');
     } catch (err) {
       state.error = this.core.api.userMessage(err);
     }
@@ -215,10 +224,10 @@ export class MatrixPanel {
 <meta property="csp-nonce" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style}">
-<title>Connectivity Matrix</title>
+<title>${escapeHtml(vscode.l10n.t('Connectivity Matrix'))}</title>
 </head>
 <body>
-<main id="app"></main>
+<main id="app" data-strings="${escapeHtml(JSON.stringify(webviewStrings()))}"></main>
 <script type="module" nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;
@@ -230,6 +239,93 @@ export class MatrixPanel {
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
+}
+
+/** Text inside an HTML attribute or element, as written. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function sessionText(): SessionText {
+  return {
+    notOffered: vscode.l10n.t('That network or host is not one offered here any more: pick again.'),
+    starting: vscode.l10n.t('Starting…'),
+    cancelled: vscode.l10n.t('Cancelled; every probe was removed.'),
+    watching: (round, ms) =>
+      vscode.l10n.t('Watching: round {0} measured in {1} ms; Stop ends the watch and removes the probes.', round, ms),
+    saveFailed: (target, why) =>
+      target
+        ? vscode.l10n.t('Could not save the matrix to {0} ({1}): pick another file or folder.', target, why)
+        : vscode.l10n.t('Could not save the matrix ({0}): pick another file or folder.', why),
+    saved: (target) => vscode.l10n.t('Saved {0}.', target),
+  };
+}
+
+/** The webview's words (src/shared/webviewStrings.ts), localised here: the webview has no vscode.l10n. */
+function webviewStrings(): WebviewStrings {
+  return {
+    'Run options': vscode.l10n.t('Run options'),
+    Run: vscode.l10n.t('Run'),
+    'Run again': vscode.l10n.t('Run again'),
+    Watch: vscode.l10n.t('Watch'),
+    Cancel: vscode.l10n.t('Cancel'),
+    Stop: vscode.l10n.t('Stop'),
+    'Export JSON': vscode.l10n.t('Export JSON'),
+    'Export CSV': vscode.l10n.t('Export CSV'),
+    'Export Markdown': vscode.l10n.t('Export Markdown'),
+    Progress: vscode.l10n.t('Progress'),
+    Legend: vscode.l10n.t('Legend'),
+    'Selected pair': vscode.l10n.t('Selected pair'),
+    Verdict: vscode.l10n.t('Verdict'),
+    Network: vscode.l10n.t('Network'),
+    Hosts: vscode.l10n.t('Hosts'),
+    '{0} (via {1})': vscode.l10n.t('{0} (via {1})'),
+    '{0} (via {1}) · not attachable: a temporary copy is checked': vscode.l10n.t(
+      '{0} (via {1}) · not attachable: a temporary copy is checked',
+    ),
+    Watching: vscode.l10n.t('Watching'),
+    Running: vscode.l10n.t('Running'),
+    'Running…': vscode.l10n.t('Running…'),
+    'Connectivity matrix: rows ping columns': vscode.l10n.t('Connectivity matrix: rows ping columns'),
+    'from \\ to': vscode.l10n.t('from \\ to'),
+    '{0} to {1}: ok {2}': vscode.l10n.t('{0} to {1}: ok {2}'),
+    '{0} to {1}: failed {2}': vscode.l10n.t('{0} to {1}: failed {2}'),
+    '{0} to {1}: pending {2}': vscode.l10n.t('{0} to {1}: pending {2}'),
+    'Select a cell (click, or arrows and Enter) to see its pings.': vscode.l10n.t(
+      'Select a cell (click, or arrows and Enter) to see its pings.',
+    ),
+    result: vscode.l10n.t('result'),
+    replies: vscode.l10n.t('replies'),
+    loss: vscode.l10n.t('loss'),
+    'min/avg/max': vscode.l10n.t('min/avg/max'),
+    ok: vscode.l10n.t('ok'),
+    'failed: {0}': vscode.l10n.t('failed: {0}'),
+    'by name': vscode.l10n.t('by name'),
+    'by IP': vscode.l10n.t('by IP'),
+    'large ({0} B)': vscode.l10n.t('large ({0} B)'),
+    'Recent rounds': vscode.l10n.t('Recent rounds'),
+    'Last {0} round(s)': vscode.l10n.t('Last {0} round(s)'),
+    'Failed in {0} of {1}; packets lost in {2}.': vscode.l10n.t('Failed in {0} of {1}; packets lost in {2}.'),
+    '({0}% lost)': vscode.l10n.t('({0}% lost)'),
+    'Raw ping output': vscode.l10n.t('Raw ping output'),
+    'All {0} pairs pass on {1}.': vscode.l10n.t('All {0} pairs pass on {1}.'),
+    'Problems on {0}': vscode.l10n.t('Problems on {0}'),
+    'Round {0} ({1}): ': vscode.l10n.t('Round {0} ({1}): '),
+    'Watching: round {0} measured in {1} ms; Stop ends the watch and removes the probes.': vscode.l10n.t(
+      'Watching: round {0} measured in {1} ms; Stop ends the watch and removes the probes.',
+    ),
+    '{0} ms': vscode.l10n.t('{0} ms'),
+    '{0} · no name': vscode.l10n.t('{0} · no name'),
+    '{0} · no large': vscode.l10n.t('{0} · no large'),
+    'ok, < {0} ms': vscode.l10n.t('ok, < {0} ms'),
+    'ok, {0}–{1} ms': vscode.l10n.t('ok, {0}–{1} ms'),
+    'ok, ≥ {0} ms': vscode.l10n.t('ok, ≥ {0} ms'),
+    'IP ok, name or large packet fails': vscode.l10n.t('IP ok, name or large packet fails'),
+    unreachable: vscode.l10n.t('unreachable'),
+    'mode: service, one swarm service through {0}': vscode.l10n.t('mode: service, one swarm service through {0}'),
+    'mode: service, one swarm service through the manager': vscode.l10n.t('mode: service, one swarm service through the manager'),
+    'mode: containers, one per host over SSH': vscode.l10n.t('mode: containers, one per host over SSH'),
+  };
 }
 
 function isViewState(v: unknown): v is MatrixViewState {

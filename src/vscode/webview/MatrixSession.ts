@@ -25,7 +25,22 @@ export interface RunRequest {
   onRound?: (round: MatrixRound) => void;
 }
 
+/** The session's sentences: localised by the panel (vscode.l10n), in English in the tests. */
+export interface SessionText {
+  /** A run asked for a network or host no longer offered. */
+  notOffered: string;
+  /** The progress line before the first step. */
+  starting: string;
+  /** A run or watch ended by Cancel or Stop before it had a result. */
+  cancelled: string;
+  watching(round: number, measureMs: number): string;
+  /** An export failed; `why` is the error's sentence without its full stop. */
+  saveFailed(target: string | undefined, why: string): string;
+  saved(target: string): string;
+}
+
 export interface MatrixSessionDeps {
+  text: SessionText;
   /** Posts to the webview; may reject (or throw) once the webview is gone. */
   post(message: HostToWebview): PromiseLike<unknown> | void;
   /** The modal question before checking a temporary copy; false when declined. */
@@ -39,7 +54,8 @@ export interface MatrixSessionDeps {
   write(path: string, text: string): Promise<void>;
   info(message: string): void;
   error(message: string): void;
-  warn(message: string): void;
+  /** The extension's log (a message from the webview that is not valid). */
+  log: { warn(message: string): void };
   userMessage(err: unknown): string;
   isCancelled(err: unknown): boolean;
 }
@@ -103,7 +119,7 @@ export class MatrixSession {
   async onMessage(raw: unknown): Promise<void> {
     const m: WebviewToHost | undefined = parseWebviewMessage(raw);
     if (!m) {
-      this.deps.warn('matrix: ignored an invalid message from the webview');
+      this.deps.log.warn('matrix: ignored an invalid message from the webview');
       return;
     }
     switch (m.type) {
@@ -142,7 +158,7 @@ export class MatrixSession {
   private async startOnce(via: string, network: string, hosts: string[], watch: boolean): Promise<void> {
     const choice = this.state.choices.find((c) => c.via === via && c.name === network);
     if (!choice || !hosts.every((h) => choice.hosts.includes(h))) {
-      this.post({ type: 'matrix/error', message: 'That network or host is not one offered here any more: pick again.' });
+      this.post({ type: 'matrix/error', message: this.deps.text.notOffered });
       return;
     }
     if (!choice.attachable) {
@@ -162,7 +178,7 @@ export class MatrixSession {
       cells: [],
       report: undefined,
       error: undefined,
-      progress: 'Starting…',
+      progress: this.deps.text.starting,
       watching: watch,
       round: undefined,
       history: watch ? {} : undefined,
@@ -190,7 +206,7 @@ export class MatrixSession {
       this.state = { ...this.state, running: false, watching: false, progress: undefined, cells: report.cells, report };
       this.post({ type: 'matrix/done', report });
     } catch (err) {
-      const error = this.deps.isCancelled(err) ? 'Cancelled; every probe was removed.' : this.deps.userMessage(err);
+      const error = this.deps.isCancelled(err) ? this.deps.text.cancelled : this.deps.userMessage(err);
       this.state = { ...this.state, running: false, watching: false, progress: undefined, error };
       this.post({ type: 'matrix/error', message: error });
     } finally {
@@ -207,7 +223,7 @@ export class MatrixSession {
       report: round,
       history,
       round: { round: round.round, endedAt: round.endedAt, measureMs: round.measureMs },
-      progress: `Watching: round ${round.round} measured in ${round.measureMs} ms; Stop ends the watch and removes the probes.`,
+      progress: this.deps.text.watching(round.round, round.measureMs),
     };
     this.post({ type: 'matrix/round', round, history });
     this.deps.watchStatus(round);
@@ -222,12 +238,10 @@ export class MatrixSession {
       if (!target) return;
       await this.deps.write(target, this.deps.render(format, report));
     } catch (err) {
-      this.deps.error(
-        `Could not save the matrix${target ? ` to ${target}` : ''} (${this.deps.userMessage(err).replace(/\.$/, '')}): pick another file or folder.`,
-      );
+      this.deps.error(this.deps.text.saveFailed(target, this.deps.userMessage(err).replace(/\.$/, '')));
       return;
     }
-    this.deps.info(`Saved ${target}.`);
+    this.deps.info(this.deps.text.saved(target));
   }
 
   /** The panel is closed: the run or watch going stops (its probes are removed), and nothing more is posted. */

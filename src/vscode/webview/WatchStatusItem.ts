@@ -10,7 +10,7 @@ export class WatchStatusItem implements vscode.Disposable {
   private disposed = false;
 
   constructor() {
-    this.item.name = 'Swarm Overlay: Matrix Watch';
+    this.item.name = vscode.l10n.t('Swarm Overlay: Matrix Watch');
     this.item.command = 'swarmOverlay.matrix.run';
   }
 
@@ -25,7 +25,14 @@ export class WatchStatusItem implements vscode.Disposable {
     const { passing, total } = passingPairs(round);
     const ok = passing === total;
     this.item.text = `$(${ok ? 'pulse' : 'warning'}) ${watchStatusText(round)}`;
-    this.item.tooltip = `Matrix watch of ${round.network}: round ${round.round} at ${new Date(round.endedAt).toLocaleTimeString()}, ${passing} of ${total} pairs pass. Click to show the panel.`;
+    this.item.tooltip = vscode.l10n.t(
+      'Matrix watch of {0}: round {1} at {2}, {3} of {4} pairs pass. Click to show the panel.',
+      round.network,
+      round.round,
+      new Date(round.endedAt).toLocaleTimeString(),
+      passing,
+      total,
+    );
     this.item.backgroundColor = ok ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.show();
   }

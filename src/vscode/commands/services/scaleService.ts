@@ -8,10 +8,10 @@ import type { ServiceItem } from '../../tree/serviceItems';
 
 export async function scaleServiceCommand(ctx: CommandContext, arg?: ServiceItem): Promise<void> {
   const { api } = ctx.core;
-  const { service, via } = await pickService(ctx.state, arg, 'Scale which service?', (s) => s.mode === 'replicated');
+  const { service, via } = await pickService(ctx.state, arg, vscode.l10n.t('Scale which service?'), (s) => s.mode === 'replicated');
   const text = await input({
-    title: `Scale ${service.name}`,
-    prompt: `Replicas (now ${service.desired}, ${service.running} running)`,
+    title: vscode.l10n.t('Scale {0}', service.name),
+    prompt: vscode.l10n.t('Replicas (now {0}, {1} running)', service.desired, service.running),
     value: String(service.desired),
     validate: (v) => api.replicasProblem(v),
   });
@@ -19,12 +19,12 @@ export async function scaleServiceCommand(ctx: CommandContext, arg?: ServiceItem
   const host = ctx.core.host(via);
   // Cancel stops the wait only: the one request that scales is sent at once.
   const problem = await withProgress(
-    `Scaling "${service.name}" to ${replicas}…`,
+    vscode.l10n.t('Scaling "{0}" to {1}…', service.name, replicas),
     async (steps) => {
       await api.scaleService(host, service.id, replicas);
       return api.waitForService(host, service.id, { signal: steps.signal });
     },
     { cancellable: true },
   );
-  if (problem) void vscode.window.showWarningMessage(`"${service.name}" is scaled to ${replicas}, but ${problem}`);
+  if (problem) void vscode.window.showWarningMessage(vscode.l10n.t('"{0}" is scaled to {1}, but {2}', service.name, replicas, problem));
 }
