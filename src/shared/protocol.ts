@@ -13,6 +13,8 @@ export interface NetworkChoice {
   hosts: string[];
   /** False for an overlay the probes cannot join: the run then uses a temporary attachable copy. */
   attachable: boolean;
+  /** An encrypted overlay: failing pairs may be compared with a temporary unencrypted copy (with consent). */
+  encrypted?: boolean;
 }
 
 export interface MatrixViewState {

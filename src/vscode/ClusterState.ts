@@ -9,7 +9,7 @@ import type { ServicesView } from '../core/services/services';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
 import type { CoreService } from './platform/CoreService';
 import { readSettings } from './platform/settings';
-import { viewContext } from './viewContext';
+import { WALKTHROUGH_PULSE, viewContext } from './viewContext';
 
 export class ClusterState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -30,11 +30,27 @@ export class ClusterState implements vscode.Disposable {
   private overviewAgain = false;
   private pending: Promise<void> | undefined;
   private loadedOnce = false;
+  private matrixRan = false;
+  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly core: CoreService,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    // Opening the walkthrough opens an editor tab and may create its service just now: pulse (WALKTHROUGH_PULSE).
+    this.disposables.push(
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        if (e.opened.length > 0) void this.pulse();
+      }),
+    );
+  }
+
+  /** A matrix run finished (the walkthrough's last step). */
+  noteMatrixRan(): void {
+    if (this.matrixRan) return;
+    this.matrixRan = true;
+    this.fire();
+  }
 
   /** Whether a first read has finished (before it, hosts show as "connecting…"). */
   get loaded(): boolean {
@@ -165,6 +181,7 @@ export class ClusterState implements vscode.Disposable {
       loaded: this.loadedOnce,
       standalone: this.swarms.standalone.length,
       swarms: this.swarms.swarms.map((s) => ({ nodes: s.nodes.length, overlays: this.overlays.get(s.clusterId) ?? 0 })),
+      matrixRan: this.matrixRan,
     });
     for (const [key, value] of Object.entries(keys)) {
       if (this.published.get(key) === value) continue;
@@ -174,7 +191,13 @@ export class ClusterState implements vscode.Disposable {
     this.changed.fire();
   }
 
+  private async pulse(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', WALKTHROUGH_PULSE, true);
+    await vscode.commands.executeCommand('setContext', WALKTHROUGH_PULSE, false);
+  }
+
   dispose(): void {
     this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
   }
 }

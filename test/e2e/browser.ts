@@ -258,16 +258,16 @@ export async function runCommand(page: Page, label: string, attempts = 5): Promi
   throw new Error(`The command palette does not list "${label}".`);
 }
 
-/**
- * Opens the walkthrough `title` (Welcome: Open Walkthrough…) and reads its steps as a person sees them:
- * each step's title and whether it shows the completed tick.
- */
-export async function walkthroughSteps(page: Page, title: string): Promise<Array<{ title: string; done: boolean }>> {
+/** Opens the walkthrough `title` from the palette (Welcome: Open Walkthrough…). */
+export async function openWalkthrough(page: Page, title: string): Promise<void> {
   await runCommand(page, 'Welcome: Open Walkthrough...');
   await pickQuickItem(page, title);
-  const steps = page.locator('.gettingStartedSlideDetails .getting-started-step');
-  await steps.first().waitFor({ state: 'visible', timeout: 30_000 });
-  return steps.evaluateAll((els) =>
+  await page.locator('.gettingStartedSlideDetails .getting-started-step').first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** The open walkthrough's steps as a person sees them: each step's title and whether it shows the completed tick. */
+export async function walkthroughSteps(page: Page): Promise<Array<{ title: string; done: boolean }>> {
+  return page.locator('.gettingStartedSlideDetails .getting-started-step').evaluateAll((els) =>
     els.map((el) => ({
       title: (el.querySelector('.step-title')?.textContent ?? '').trim(),
       done: /\bcomplete\b/.test(el.className) || el.querySelector('.codicon-getting-started-step-checked') !== null,

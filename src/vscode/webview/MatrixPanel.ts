@@ -15,7 +15,6 @@ import { confirm } from '../platform/ui';
 import { MatrixSession, type RunRequest, type SessionText } from './MatrixSession';
 import { runSynthetic, syntheticChoice } from './syntheticFeed';
 import { WatchStatusItem } from './WatchStatusItem';
-import { CONTEXT_KEYS } from '../viewContext';
 
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
 
@@ -118,8 +117,11 @@ export class MatrixPanel {
       {
         text: sessionText(),
         post: (message) => this.panel.webview.postMessage(message),
-        confirmTemporaryCopy: (network) =>
-          confirm(
+        confirmTemporaryCopy: async (network, via, hosts) => {
+          // Through a manager (service mode) the probes are the swarm's own tasks, which join any overlay: no copy, no question.
+          const plan = await api.planMatrix(this.core.docker(), via, 'auto', hosts).catch(() => undefined);
+          if (plan?.mode === 'service') return true;
+          return confirm(
             vscode.l10n.t('"{0}" is not attachable, so test containers cannot join it.', network),
             vscode.l10n.t(
               'Check a temporary attachable overlay with the same options across the same hosts instead? It is created for the run and removed afterwards; nothing else changes.',
@@ -128,7 +130,8 @@ export class MatrixPanel {
           ).then(
             () => true,
             () => false,
-          ),
+          );
+        },
         run: async (r) => {
           if (this.feed) return this.feed.run(r);
           // A settings change meanwhile must not take the probes' connections away.
@@ -137,11 +140,17 @@ export class MatrixPanel {
             // Auto: containers when every chosen node is a configured host, else one service through the manager.
             const plan = await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts);
             const options = { ...r, ...plan, image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE, logger: this.core.logger };
-            const report = r.onRound
+            let report: MatrixReport = r.onRound
               ? (await api.watchMatrix(this.core.docker(), options)).last
               : await api.runMatrix(this.core.docker(), options).then(({ timings: _timings, ...rest }) => rest);
             // The walkthrough's last step: done once a matrix has run to its end.
-            void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.matrixRan, true);
+            this.cluster.noteMatrixRan();
+            const choice = this.session.state.choices.find((c) => c.via === r.via && c.name === r.network);
+            const failing = report.cells.filter((c) => c.from !== c.to && !c.ok).length;
+            if (!r.onRound && choice?.encrypted && failing > 0 && (await this.confirmCompare(r.network, failing))) {
+              const unencrypted = await api.compareUnencrypted(this.core.docker(), options, report);
+              report = { ...report, unencrypted, diagnoses: [...report.diagnoses, unencrypted.diagnosis] };
+            }
             return report;
           } finally {
             release();
@@ -168,6 +177,20 @@ export class MatrixPanel {
         isCancelled: (err) => api.isCancelled(err),
       },
       restored,
+    );
+  }
+
+  /** Whether the user agrees to check an encrypted overlay's failing pairs on a temporary unencrypted copy. */
+  private confirmCompare(network: string, failing: number): Promise<boolean> {
+    return confirm(
+      vscode.l10n.t('{0} pair(s) fail on the encrypted overlay "{1}".', failing, network),
+      vscode.l10n.t(
+        'Check the same hosts on a temporary unencrypted copy, to tell IPsec from the overlay itself? The copy is created for this check and removed afterwards; nothing else changes.',
+      ),
+      vscode.l10n.t('Compare Unencrypted'),
+    ).then(
+      () => true,
+      () => false,
     );
   }
 
@@ -199,7 +222,8 @@ export class MatrixPanel {
       const nets = await api.listNetworks(this.core.host(s.via!));
       // Attachable overlays first; the others are offered too, checked on a temporary attachable copy.
       const overlays = nets.filter((x) => x.driver === 'overlay' && !x.builtIn).sort((a, b) => Number(b.attachable) - Number(a.attachable));
-      for (const n of overlays) choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable });
+      for (const n of overlays)
+        choices.push({ via: s.via!, name: n.name, hosts: members, attachable: n.attachable, encrypted: n.encrypted });
     }
     return choices;
   }

@@ -43,8 +43,8 @@ export interface MatrixSessionDeps {
   text: SessionText;
   /** Posts to the webview; may reject (or throw) once the webview is gone. */
   post(message: HostToWebview): PromiseLike<unknown> | void;
-  /** The modal question before checking a temporary copy; false when declined. */
-  confirmTemporaryCopy(network: string): Promise<boolean>;
+  /** The modal question before checking a temporary copy (none when the run needs no copy); false when declined. */
+  confirmTemporaryCopy(network: string, via: string, hosts: string[]): Promise<boolean>;
   run(request: RunRequest): Promise<MatrixReport>;
   /** A watch's last round (the status bar item), or undefined once the watch is over. */
   watchStatus(round: MatrixRound | undefined): void;
@@ -162,7 +162,7 @@ export class MatrixSession {
       return;
     }
     if (!choice.attachable) {
-      const yes = await this.deps.confirmTemporaryCopy(network).catch(() => false);
+      const yes = await this.deps.confirmTemporaryCopy(network, via, hosts).catch(() => false);
       // Declined, or the panel was closed while the question was open: no run.
       if (!yes || this.disposed) {
         this.pushState();
