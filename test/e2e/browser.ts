@@ -275,9 +275,27 @@ export async function walkthroughSteps(page: Page): Promise<Array<{ title: strin
   );
 }
 
-/** Developer: Set Log Level… → the output channel `channel` → `level` (e.g. "Trace"). */
-export async function setLogLevel(page: Page, channel: string, level: string): Promise<void> {
-  await runCommand(page, 'Developer: Set Log Level...');
+/**
+ * Developer: Set Log Level… → the output channel `channel` → `level` (e.g. "Trace"). An extension's log
+ * channel reaches the workbench's list a moment after the extension made it (seen once: the
+ * picker right after activation listed only the default levels), so the picker is opened again until
+ * the channel is in it.
+ */
+export async function setLogLevel(page: Page, channel: string, level: string, attempts = 10): Promise<void> {
+  for (let i = 1; ; i++) {
+    await runCommand(page, 'Developer: Set Log Level...');
+    const listed = await quickPickItem(page, channel)
+      .first()
+      .waitFor({ state: 'visible', timeout: 3_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (listed) break;
+    await page.keyboard.press('Escape');
+    if (i === attempts) throw new Error(`Developer: Set Log Level… does not list the channel "${channel}".`);
+    await page.waitForTimeout(1_000);
+  }
   await pickQuickItem(page, channel);
   await pickQuickItem(page, level);
   await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 });

@@ -43,7 +43,7 @@ import {
 import { startCodeServer, SYNTHETIC_MATRIX_KEY, type CodeServer } from './codeServer';
 import { labFiles, resultsDir, ROOT } from './env';
 import type { FrameLocator, Page } from './pw';
-import { labExec, labExecStatus } from '../support/lab';
+import { kernelEsp, labExec, labExecStatus } from '../support/lab';
 
 const HOSTS = ['h1', 'h2', 'h3'];
 const NET = 'so-e2e';
@@ -895,6 +895,66 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         timings.serviceJourneyMs = Date.now() - t0;
       } finally {
         labExec('h1', ['docker', 'service', 'rm', SERVICE]);
+      }
+    }),
+  );
+
+  test(
+    'J12: an encrypted overlay on a kernel without ESP: every cross pair fails, the panel offers a temporary unencrypted copy, and accepted, it says the overlay works and IPsec fails; nothing left',
+    { timeout: 240_000 },
+    onScreen('j12', async (t) => {
+      const ENC = 'so-e2e-enc';
+      const esp = kernelEsp();
+      t.diagnostic(`kernel ESP with AES-GCM: ${esp.ok ? 'yes' : `no (${esp.why})`}`);
+      const made = cli('network', 'create', ENC, '--via', 'h1', '--attachable', '--encrypted');
+      assert.equal(made.status, 0, made.stderr);
+      try {
+        await page.keyboard.press('Escape');
+        const t0 = Date.now();
+        // From the palette with the network picked, the run starts at once (issue 14 §9).
+        await runCommand(page, 'Swarm Overlay: Run Connectivity Matrix');
+        await pickQuickItem(page, ENC, 'Run the connectivity matrix on which overlay network?');
+        const frame = webviewFrame(page);
+        if (esp.ok) {
+          // A kernel with ESP: the encrypted overlay is green, and there is nothing to compare.
+          const verdict = frame.locator('.verdict h2', { hasText: `All 9 pairs pass on ${ENC}.` });
+          await verdict.waitFor({ state: 'visible', timeout: 120_000 });
+          assert.equal(await page.locator('.monaco-dialog-box').count(), 0);
+          return;
+        }
+        const dialog = page.locator('.monaco-dialog-box');
+        await waitVisible(page, dialog, 'the offer to compare with an unencrypted copy', 150_000);
+        const offer = ((await dialog.textContent()) ?? '').replace(/\s+/g, ' ');
+        t.diagnostic(`offer after ${Date.now() - t0} ms: ${offer}`);
+        assert.match(offer, new RegExp(`6 pair\\(s\\) fail on the encrypted overlay "${ENC}"`));
+        await shot(page, 'j12-compare-offer', t);
+        await dialog.locator('.monaco-button', { hasText: 'Compare Unencrypted' }).click();
+        const items = await waitUntil(
+          page,
+          'the comparison in the diagnosis',
+          () => frame.locator('.verdict li').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim())),
+          (xs) => xs.some((x) => x.includes('passes on an unencrypted copy across the same hosts')),
+          150_000,
+        );
+        t.diagnostic(`diagnosis after ${Date.now() - t0} ms: ${JSON.stringify(items)}`);
+        await shot(page, 'j12-compare-verdict', t);
+        assert.ok(
+          HOSTS.every((h) => items.some((x) => x.startsWith(`${h} cannot use IPsec`))),
+          'each host is named as unable to use IPsec',
+        );
+        assert.match(items.at(-1) ?? '', /^Every pair that fails encrypted \(6\) passes on an unencrypted copy/);
+        for (const h of HOSTS)
+          assert.equal(labExec(h, ['docker', 'ps', '-aq', '--filter', 'label=swarm-overlay.probe']).trim(), '', `no probe left on ${h}`);
+        // A swarm network's removal is accepted at once and finished by the manager a moment later.
+        await waitUntil(
+          page,
+          'the unencrypted copy gone from the manager',
+          async () => labExec('h1', ['docker', 'network', 'ls', '-q', '--filter', 'label=swarm-overlay.temporary']).trim(),
+          (ids) => ids === '',
+          15_000,
+        );
+      } finally {
+        cli('network', 'rm', ENC, '--via', 'h1');
       }
     }),
   );

@@ -8,7 +8,7 @@
 // - no connection outlives its core (the process's SSH sessions, read with `ss`);
 // - no secret (join token, key passphrase) in any log line, error or CLI output;
 // - the core's view of hosts, nodes and networks agrees with the docker CLI's on the hosts.
-// Bounded: episodes start until CHAOS_BUDGET_S (default 120) has passed, at least 12 and at most
+// Bounded: episodes start until CHAOS_BUDGET_S (default 100) has passed, at least 12 and at most
 // CHAOS_EPISODES (default 30). CHAOS_SEED replays a run (with the same episode count).
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -36,7 +36,7 @@ const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
 const EPISODES = Number(process.env.CHAOS_EPISODES ?? 30);
 const MIN_EPISODES = Math.min(12, EPISODES);
-const BUDGET_MS = Number(process.env.CHAOS_BUDGET_S ?? 120) * 1000;
+const BUDGET_MS = Number(process.env.CHAOS_BUDGET_S ?? 100) * 1000;
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PASSPHRASE = 'chaos passphrase 7f3e';
 /**

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { TEMPORARY_LABEL } from '../../src/core/matrix/lease';
@@ -11,7 +10,7 @@ import { runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay, removeOverlay } from '../../src/core/networks/overlayNetworks';
 import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
 import type { MatrixReport } from '../../src/shared/matrix';
-import { LAB_DIR, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
+import { LAB_DIR, kernelEsp, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -29,6 +28,20 @@ describe('connectivity matrix', () => {
   const probes = () => probesLeft(core, names);
   const run = (extra: Partial<Parameters<typeof runMatrix>[1]> = {}) =>
     runMatrix(core.hosts, { network: 'so-matrix', via: 'h1', hosts: names, image: IMAGE, logger: core.logger, ...extra });
+
+  /**
+   * The manager's networks once no temporary copy (so-check-…) is among them, or after 10 s: a swarm
+   * network's removal is accepted at once and finished by the manager a moment later.
+   */
+  const networksOnceCopiesGone = async (): Promise<Array<{ Name: string }>> => {
+    let left: Array<{ Name: string }> = [];
+    for (let i = 0; i < 20; i++) {
+      left = await h('h1').call('list', (d) => d.listNetworks());
+      if (!left.some((n) => n.Name.startsWith('so-check-'))) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    return left;
+  };
 
   before(async () => {
     core = labCore({}, lines);
@@ -114,34 +127,8 @@ describe('connectivity matrix', () => {
 
   test('an encrypted overlay: green where the kernel has ESP with AES-GCM; where it has not, each host is named with the fix, and an unencrypted copy (CLI --compare-unencrypted) tells IPsec from the overlay', async () => {
     // The oracle: can this kernel (every lab host shares it) hold the ESP state Docker installs?
-    const esp = spawnSync(
-      'unshare',
-      [
-        '-n',
-        'ip',
-        'xfrm',
-        'state',
-        'add',
-        'src',
-        '127.0.0.1',
-        'dst',
-        '127.0.0.2',
-        'proto',
-        'esp',
-        'spi',
-        '0x100',
-        'reqid',
-        '1',
-        'mode',
-        'transport',
-        'aead',
-        'rfc4106(gcm(aes))',
-        '0x0102030405060708090a0b0c0d0e0f1011121314',
-        '128',
-      ],
-      { encoding: 'utf8' },
-    );
-    const kernelHasEsp = esp.status === 0;
+    const esp = kernelEsp();
+    const kernelHasEsp = esp.ok;
     await createOverlay(core.hosts, h('h1'), names, {
       name: 'so-matrix-enc',
       attachable: true,
@@ -162,7 +149,7 @@ describe('connectivity matrix', () => {
         '--json',
       ]);
       const r = JSON.parse(cli.stdout) as MatrixReport;
-      console.log(`matrix: encrypted overlay, kernel ESP+AES-GCM ${kernelHasEsp ? 'yes' : `no (${esp.stderr.trim()})`}: ok=${r.ok}`);
+      console.log(`matrix: encrypted overlay, kernel ESP+AES-GCM ${kernelHasEsp ? 'yes' : `no (${esp.why})`}: ok=${r.ok}`);
       if (kernelHasEsp) {
         assert.equal(r.ok, true, r.diagnoses.join('\n'));
         assert.equal(r.unencrypted, undefined, 'nothing to compare when every pair passes');
@@ -186,6 +173,7 @@ describe('connectivity matrix', () => {
           /passes on an unencrypted copy across the same hosts: the overlay itself works and IPsec \(ESP\)/,
         );
         // The copy is gone, as the docker CLI on the manager sees it.
+        await networksOnceCopiesGone();
         assert.equal(labExec('h1', ['docker', 'network', 'ls', '-q', '--filter', `label=${TEMPORARY_LABEL}`]).trim(), '');
         assert.equal(labExec('h1', ['docker', 'network', 'ls', '-q', '--filter', `name=${r.unencrypted.network}`]).trim(), '');
       }
@@ -253,13 +241,7 @@ describe('connectivity matrix', () => {
     assert.match(r.testedOn ?? '', /^so-check-[a-z0-9]+$/);
     assert.equal(r.largeSize, 1372, 'the copy keeps the MTU');
     assert.match(r.diagnoses[0]!, /^"so-sealed" is not attachable: this check ran on so-check-/);
-    // A swarm network's removal is accepted at once and finished by the manager a moment later.
-    let left: Array<{ Name: string }> = [];
-    for (let i = 0; i < 20; i++) {
-      left = await h('h1').call('list', (d) => d.listNetworks());
-      if (!left.some((n) => n.Name.startsWith('so-check-'))) break;
-      await new Promise((res) => setTimeout(res, 500));
-    }
+    const left = await networksOnceCopiesGone();
     assert.deepEqual(
       left.filter((n) => n.Name.startsWith('so-check-')).map((n) => n.Name),
       [],

@@ -37,6 +37,18 @@ export function lab(): Lab {
 }
 
 /** Runs a command inside a lab host's namespaces. */
+/**
+ * Whether this machine's kernel (which every lab host shares) can hold the IPsec state Docker installs
+ * for an encrypted overlay: ESP with AES-GCM, asked of the kernel itself in a throwaway network
+ * namespace. The reason when it cannot.
+ */
+export function kernelEsp(): { ok: boolean; why: string } {
+  const esp = 'src 127.0.0.1 dst 127.0.0.2 proto esp spi 0x100 reqid 1 mode transport';
+  const aead = ['aead', 'rfc4106(gcm(aes))', '0x0102030405060708090a0b0c0d0e0f1011121314', '128'];
+  const r = spawnSync('unshare', ['-n', 'ip', 'xfrm', 'state', 'add', ...esp.split(' '), ...aead], { encoding: 'utf8' });
+  return { ok: r.status === 0, why: (r.stderr ?? '').trim() };
+}
+
 export function labExec(host: string, args: string[], input?: string): string {
   return execFileSync(path.join(LAB_DIR, 'exec.sh'), [host, ...args], { encoding: 'utf8', input, timeout: 60_000 });
 }
