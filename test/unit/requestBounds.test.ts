@@ -13,7 +13,7 @@ import { numberSetting } from '../../src/shared/numberSetting';
  * A Docker socket: answers /_ping and /version at once, /info as `info` says ('never', chunks every
  * `everyMs`, or 'close': the channel ends without an answer, as when dockerd stops under the request).
  */
-function fakeDaemon(info: 'never' | 'close' | { chunks: number; everyMs: number }) {
+function fakeDaemon(info: 'never' | 'close' | { chunks: number; everyMs: number }, o: { pings: boolean } = { pings: true }) {
   const channels: Duplex[] = [];
   const open = async () => {
     let request = '';
@@ -30,6 +30,7 @@ function fakeDaemon(info: 'never' | 'close' | { chunks: number; everyMs: number 
       },
     });
     const respond = (path: string) => {
+      if (path.endsWith('/_ping') && !o.pings) return;
       if (!path.endsWith('/info')) {
         const body = path.endsWith('/version') ? JSON.stringify({ ApiVersion: '1.41' }) : 'OK';
         const type = path.endsWith('/version') ? 'application/json' : 'text/plain';
@@ -92,6 +93,28 @@ describe('Docker requests are bounded', () => {
     const open = daemon.channels.filter((c) => !c.destroyed);
     assert.ok(open.length <= 1, `${open.length} channels still open`);
     host.dispose();
+  });
+
+  test('whileAlive: a daemon busy with the call but answering pings gets up to three bounds; a silent one fails at the bound', async () => {
+    const busy = hostOver(fakeDaemon('never'), 300);
+    let t = Date.now();
+    await assert.rejects(
+      busy.call('start a probe', (d) => d.info(), { whileAlive: true }),
+      (err: Error) => err.name === 'TimedOut' && /^Docker on h9 answers but did not finish within 0\.\d s\.$/.test(err.message),
+    );
+    let ms = Date.now() - t;
+    assert.ok(ms >= 850 && ms < 1500, `a busy daemon was given ${ms} ms (three bounds: 900)`);
+    busy.dispose();
+    // Pings unanswered, as from a frozen daemon: the call fails at its bound, as without whileAlive.
+    const frozen = hostOver(fakeDaemon('never', { pings: false }), 300);
+    t = Date.now();
+    await assert.rejects(
+      frozen.call('start a probe', (d) => d.info(), { whileAlive: true }),
+      (err: Error) => err.message === 'Docker on h9 did not answer within 0.3 s.',
+    );
+    ms = Date.now() - t;
+    assert.ok(ms >= 280 && ms < 700, `a silent daemon was given ${ms} ms (one bound: 300)`);
+    frozen.dispose();
   });
 
   test('a daemon that keeps sending is not cut off, however long the whole answer takes', async () => {

@@ -12,7 +12,17 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** How long the daemon may stay silent, in ms (default: the connection's request timeout). */
   timeoutMs?: number;
+  /**
+   * For a call that can take long while the daemon stays responsive (a container joining a new overlay
+   * on a worker waits for the manager to attach it): past the bound it goes on, up to three bounds in
+   * all, as long as the daemon answered a ping sent halfway through the last bound. A frozen daemon
+   * answers no ping, so it still fails at the bound.
+   */
+  whileAlive?: boolean;
 }
+
+/** How many bounds a `whileAlive` call may last while the daemon answers pings. */
+const ALIVE_BOUNDS = 3;
 
 export class DockerHost {
   private readonly agent: SshDockerAgent;
@@ -73,7 +83,37 @@ export class DockerHost {
     if (o.signal?.aborted) throw new Cancelled();
     const ms = o.timeoutMs ?? this.ssh.requestTimeoutMs;
     const giveUp = new AbortController();
-    const timer = setTimeout(() => giveUp.abort(new TimedOut(`Docker on ${this.name} did not answer within ${seconds(ms)}.`)), ms);
+    const started = Date.now();
+    // whileAlive: a ping halfway through each bound; an answer lets the call go on for one more bound.
+    let alive = false;
+    let pinger: NodeJS.Timeout | undefined;
+    const schedulePing = () => {
+      if (!o.whileAlive) return;
+      pinger = setTimeout(() => {
+        void this.bounded({ timeoutMs: ms / 2 }, () => this.docker.ping()).then(
+          () => (alive = true),
+          () => undefined,
+        );
+      }, ms / 2);
+    };
+    let extensions = 0;
+    const timer = setTimeout(() => {
+      if (alive && (extensions + 2) * ms <= ALIVE_BOUNDS * ms) {
+        alive = false;
+        extensions++;
+        timer.refresh();
+        schedulePing();
+        return;
+      }
+      giveUp.abort(
+        new TimedOut(
+          extensions > 0
+            ? `Docker on ${this.name} answers but did not finish within ${seconds(Date.now() - started)}.`
+            : `Docker on ${this.name} did not answer within ${seconds(ms)}.`,
+        ),
+      );
+    }, ms);
+    schedulePing();
     const onCancel = () => giveUp.abort(new Cancelled());
     o.signal?.addEventListener('abort', onCancel, { once: true });
     const gaveUp = new Promise<never>((_, reject) =>
@@ -83,6 +123,7 @@ export class DockerHost {
       return await Promise.race([withRequestScope({ signal: giveUp.signal, answered: () => timer.refresh() }, run), gaveUp]);
     } finally {
       clearTimeout(timer);
+      clearTimeout(pinger);
       o.signal?.removeEventListener('abort', onCancel);
     }
   }

@@ -138,19 +138,23 @@ export async function placeProbes(
           ip: '',
         };
         probes.push(probe);
-        const container = await h.call('create a probe', (d) =>
-          d.createContainer({
-            Image: o.image,
-            name: containerName,
-            // Ends by itself once its run stops renewing the lease, and is then deleted (AutoRemove).
-            Cmd: probeCommand(o.leaseS),
-            Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
-            HostConfig: { NetworkMode: network, AutoRemove: true },
-          }),
+        const container = await h.call(
+          'create a probe',
+          (d) =>
+            d.createContainer({
+              Image: o.image,
+              name: containerName,
+              // Ends by itself once its run stops renewing the lease, and is then deleted (AutoRemove).
+              Cmd: probeCommand(o.leaseS),
+              Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
+              HostConfig: { NetworkMode: network, AutoRemove: true },
+            }),
+          { whileAlive: true },
         );
         probe.container = container;
         checkpoint(o, `start:${name}`);
-        await h.call('start a probe', () => container.start());
+        // On a worker, joining a new overlay waits for the manager: slow under load, yet the daemon answers.
+        await h.call('start a probe', () => container.start(), { whileAlive: true });
         const info = (await h.call('inspect a probe', () => container.inspect())) as {
           NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
         };
