@@ -1,7 +1,8 @@
 // npm run bench, matrix part: a full connectivity matrix (place probes, measure, clean up) on 3 lab
 // hosts against the same checks scripted the seed's way with the docker CLI over SSH, one after
-// the other; then the full run from 2 to 6 hosts; the measuring phase against the ping budget; and watch
-// mode side by side with those full runs: a round on probes already placed, at 3 and 6 hosts.
+// the other; then the full run from 2 to 6 hosts and at 12; the measuring phase against the ping budget; and
+// watch mode side by side with those full runs: a round on probes already placed, at 3, 6 and 12 hosts.
+// Twelve lab hosts share two cores: a 12-host run that loses a reply is reported, not fatal.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ const NET = 'so-bench';
 
 async function main(): Promise<void> {
   const hosts = JSON.parse(readFileSync(path.join(STATE, 'hosts.json'), 'utf8')) as HostConfig[];
-  if (hosts.length < 6) throw new Error('the matrix bench needs a lab of 6 hosts (test/lab/up.sh 6)');
+  if (hosts.length < 12) throw new Error('the matrix bench needs a lab of 12 hosts (test/lab/up.sh 12)');
   const core = createCore({
     hosts,
     logger: nullLogger,
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
         );
         return full(n, false);
       }
-      if (!r.ok) throw new Error(`matrix on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+      if (!r.ok && n <= 6) throw new Error(`matrix on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+      if (!r.ok)
+        notes.push(`A ${n}-host run had ${r.cells.filter((c) => !c.ok).length} failing cell(s) (${r.diagnoses[0]?.slice(0, 100)}…).`);
       if (r.timings.settleMs > 0) throw new Error(`the ${n}-host run waited ${r.timings.settleMs} ms for the network to settle`);
       const { sweepMs, placeMs, convergeMs, measureMs, cleanupMs } = r.timings;
       return {
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
     // repeated above): each size runs RUNS times and the median run counts; every run's phases are shown.
     const RUNS = 3;
     const scaling: Array<[number, number, number]> = [];
-    for (const n of [2, 3, 4, 5, 6]) {
+    for (const n of [2, 3, 4, 5, 6, 12]) {
       const runs: Array<{ ms: number; measureMs: number; phases: string }> = [];
       for (let i = 0; i < RUNS; i++) runs.push(await full(n));
       runs.sort((a, b) => a.ms - b.ms);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     // Watch mode, in the same run: probes placed once, then rounds on them (only the measuring phase).
     const ROUNDS = 5;
     const watchRows: Array<[number, number, number, number]> = [];
-    for (const n of [3, 6]) {
+    for (const n of [3, 6, 12]) {
       await settle();
       const t = performance.now();
       const watch = await openWatch(core.hosts, { network: NET, via: 'h1', hosts: names.slice(0, n), image: IMAGE, logger: nullLogger });
@@ -141,7 +144,8 @@ async function main(): Promise<void> {
         for (let i = 0; i < ROUNDS; i++) {
           const r0 = performance.now();
           const r = await watch.round();
-          if (!r.ok) throw new Error(`watch round ${r.round} on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+          if (!r.ok && n <= 6) throw new Error(`watch round ${r.round} on ${n} hosts failed: ${r.diagnoses.join(' ')}`);
+          if (!r.ok) notes.push(`Watch round ${r.round} on ${n} hosts had ${r.cells.filter((c) => !c.ok).length} failing cell(s).`);
           rounds.push(performance.now() - r0);
         }
       } finally {
@@ -153,7 +157,9 @@ async function main(): Promise<void> {
     const budgetMs = (DEFAULT_PLAN.count - 1) * DEFAULT_PLAN.intervalS * 1000 + DEFAULT_PLAN.timeoutS * 1000;
     const t3 = scaling.find((s) => s[0] === 3)![1];
     const t6 = scaling.find((s) => s[0] === 6)![1];
-    const worstMeasure = Math.max(...scaling.map((s) => s[2]));
+    const worstMeasure = Math.max(...scaling.filter((s) => s[0] <= 6).map((s) => s[2]));
+    const m3 = scaling.find((s) => s[0] === 3)![2];
+    const m12 = scaling.find((s) => s[0] === 12)![2];
     const lines = [
       'Connectivity matrix, full run (place probes, ping every ordered pair by name and by IP, clean up):',
       '',
@@ -168,7 +174,8 @@ async function main(): Promise<void> {
       '',
       `Targets: ≥ 3× faster than the scripted CLI at 3 hosts → ${(seed3 / ours3.ms).toFixed(1)}× ${seed3 / ours3.ms >= 3 ? 'PASS' : 'MISS'}; ` +
         `6 hosts ≤ 2× the 3-host time → ${(t6 / t3).toFixed(2)}× ${t6 / t3 <= 2 ? 'PASS' : 'MISS'}; ` +
-        `measuring within 1.5× the ping budget (${budgetMs} ms) → worst ${(worstMeasure / budgetMs).toFixed(2)}× ${worstMeasure <= 1.5 * budgetMs ? 'PASS' : 'MISS'}`,
+        `measuring within 1.5× the ping budget (${budgetMs} ms) up to 6 hosts → worst ${(worstMeasure / budgetMs).toFixed(2)}× ${worstMeasure <= 1.5 * budgetMs ? 'PASS' : 'MISS'}; ` +
+        `measuring at 12 hosts ≤ 2× its 3-host time → ${(m12 / m3).toFixed(2)}× ${m12 / m3 <= 2 ? 'PASS' : 'MISS'}`,
     ];
     lines.push(
       '',

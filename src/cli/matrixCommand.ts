@@ -2,7 +2,7 @@
 // [--compare-unencrypted] [--watch [--interval S] [--duration S]] [--json]`. Exit 0 when every pair passes (with --watch: in the last round), 1 when any
 // fails, 2 on setup errors (no such network, image missing everywhere…).
 import { ConfigError, Refused } from '../core/errors';
-import { compareUnencrypted } from '../core/matrix/compareUnencrypted';
+import { crossPairsFailing, withUnencryptedComparison } from '../core/matrix/compareUnencrypted';
 import { reportDocument } from '../core/matrix/exportMatrix';
 import { DEFAULT_LEASE_S, leaseProblem } from '../core/matrix/lease';
 import { MATRIX_MODES, type MatrixModeChoice, planMatrix } from '../core/matrix/matrixMode';
@@ -119,12 +119,11 @@ const matrix = throughManager({
         if (!json) io.stderr(`swarm-overlay: the watch ended after ${end.rounds} round(s) (${end.why}); its probes were removed.\n`);
         return end.last.ok ? 0 : 1;
       }
-      const result = await runMatrix(core.hosts, options);
+      let result = await runMatrix(core.hosts, options);
       noProbeStarted(result.hosts, result.problems);
-      if (compare && !result.ok) {
+      if (compare && crossPairsFailing(result) > 0) {
         try {
-          result.unencrypted = await compareUnencrypted(core.hosts, options, result);
-          result.diagnoses.push(result.unencrypted.diagnosis);
+          result = await withUnencryptedComparison(core.hosts, options, result);
         } catch (err) {
           // Not an encrypted overlay: the run's own result stands, and the flag's no-op is said.
           if (!(err instanceof Refused)) throw err;

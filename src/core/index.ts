@@ -38,7 +38,7 @@ export { parseCidr } from './networks/cidr';
 export { swarmHosts, checkPorts, UDP_NOTE } from './swarm/swarmHosts';
 export { runMatrix, DEFAULT_PROBE_IMAGE } from './matrix/runMatrix';
 export { planMatrix } from './matrix/matrixMode';
-export { compareUnencrypted } from './matrix/compareUnencrypted';
+export { crossPairsFailing, withUnencryptedComparison } from './matrix/compareUnencrypted';
 export { watchMatrix } from './matrix/watchMatrix';
 export { toJson as matrixToJson, toCsv as matrixToCsv, toMarkdown as matrixToMarkdown } from './matrix/exportMatrix';
 export { isCancelled } from './errors';

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
 import { PROBE_LABEL } from '../../src/core/matrix/lease';
+import { execInProbe } from '../../src/core/matrix/probes';
 import { openWatch, watchMatrix } from '../../src/core/matrix/watchMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import type { MatrixRound } from '../../src/shared/matrix';
@@ -59,6 +60,14 @@ describe('matrix watch', () => {
       const ids = await probeIds(watch.placed.runId);
       assert.equal(ids.length, 3, ids.join(' '));
       const rounds: MatrixRound[] = [];
+      // Each probe's rounds run in one shell kept open (ProbeShell): the same process in every round.
+      const shellPids = () =>
+        Promise.all(
+          watch.placed.probes.map(async (p) =>
+            (await execInProbe(p, "ps -o pid,args | grep '[_]_round_end' | awk '{print $1}'")).output.trim(),
+          ),
+        );
+      let pids: string[] | undefined;
       for (let i = 1; i <= 3; i++) {
         ms = Date.now();
         const r = await watch.round();
@@ -70,6 +79,13 @@ describe('matrix watch', () => {
         assert.ok(Date.parse(r.endedAt) >= Date.parse(r.startedAt));
         assert.ok(roundMs < placingMs, `round ${i} took ${roundMs} ms, placing ${placingMs} ms`);
         assert.deepEqual(await probeIds(watch.placed.runId), ids, 'the same probe containers in every round');
+        const now = await shellPids();
+        assert.ok(
+          now.every((pid) => /^\d+$/.test(pid)),
+          `one round shell per probe: ${JSON.stringify(now)}`,
+        );
+        if (pids) assert.deepEqual(now, pids, 'rounds reuse the shell opened in the first one');
+        pids = now;
         t.diagnostic(
           `round ${i}: ${roundMs} ms (measure ${r.measureMs} ms) vs placing ${placingMs} ms (${JSON.stringify(watch.placed.timings)})`,
         );

@@ -18,6 +18,7 @@ import {
 } from '../../src/core/matrix/diagnosis';
 import { parsePing } from '../../src/core/matrix/pingOutput';
 import type { MatrixCell, MatrixReport, PingResult } from '../../src/shared/matrix';
+import { managerAttachTimedOut } from '../../src/core/matrix/probes';
 import { comparePairs } from '../../src/core/matrix/compareUnencrypted';
 import { pingLimitS, pingScript, splitPingOutput } from '../../src/core/matrix/pingScript';
 
@@ -276,4 +277,17 @@ test('an unencrypted copy: failures that pass there are IPsec, those that fail t
   function allGreenReport() {
     return report(matrix(hosts, () => ({ name: true, ip: true })));
   }
+});
+
+test("a probe start that ran out of Docker's wait for the manager is told apart from other start failures", () => {
+  const docker = (detail: string) => new Error(`Docker on h11 could not start a probe: ${detail}.`);
+  assert.equal(
+    managerAttachTimedOut(
+      docker('attaching to network failed, make sure your network options are correct and check manager logs: context deadline exceeded'),
+    ),
+    true,
+  );
+  assert.equal(managerAttachTimedOut(docker('attaching to network failed: network so-x not found')), false);
+  assert.equal(managerAttachTimedOut(docker('context deadline exceeded')), false);
+  assert.equal(managerAttachTimedOut('attaching to network failed: context deadline exceeded'), true);
 });

@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from '../../src/core/matrix/lease';
 import { MATRIX_MODES } from '../../src/core/matrix/matrixMode';
 import { nodeProblem } from '../../src/core/matrix/serviceMatrix';
+import { PINGS_AT_ONCE, pingScript } from '../../src/core/matrix/pingScript';
 import { demuxLogs, linesByNode, parseTaskReport, serviceTaskScript } from '../../src/core/matrix/serviceScript';
 
 const PLAN = { count: 3, timeoutS: 2, intervalS: 0.2 };
@@ -22,14 +23,17 @@ const frame = (kind: number, text: string) => {
   return Buffer.concat([head, body]);
 };
 
+/** Writes stand-in commands (shell scripts) into `dir`. */
+const stubIn = (dir: string) => (name: string, body: string) => {
+  writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(path.join(dir, name), 0o755);
+};
+
 describe('service task script', () => {
   test('finds the tasks in DNS, pings each by name, IP and large packet, retries a failure once, and frames it all', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'so-task-'));
     try {
-      const stub = (name: string, body: string) => {
-        writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
-        chmodSync(path.join(dir, name), 0o755);
-      };
+      const stub = stubIn(dir);
       stub(
         'nslookup',
         [
@@ -88,6 +92,64 @@ describe('service task script', () => {
       assert.match(calls, /-c 3 -W 2 -i 0\.2 so-probe-r1\.nodea\.taska\n/, 'by name: the task name without the network suffix');
       assert.match(calls, /-c 3 -W 2 -i 0\.2 -s 1422 10\.0\.1\.5\n[^]*-s 1422 10\.0\.1\.5\n/, 'the failed large ping is tried again');
       assert.equal(calls.trim().split('\n').length, 7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('both scripts (task and container probe) run at most PINGS_AT_ONCE pings at once, and every ping', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'so-batch-'));
+    try {
+      const stub = stubIn(dir);
+      // 12 tasks in DNS, as at twelve nodes: 36 pings each.
+      const ips = Array.from({ length: 12 }, (_, i) => `10.0.1.${i + 2}`);
+      stub(
+        'nslookup',
+        `case "$1" in tasks.*) for ip in ${ips.join(' ')}; do printf "Name:\\tx\\nAddress: %s\\n" $ip; done ;; *) echo "x name = so-probe-r1.n.t$1.net-x" ;; esac`,
+      );
+      // Each ping notes how many pings run as it starts (one file per running ping), then takes 0.2 s.
+      stub(
+        'ping',
+        [
+          `touch ${dir}/run.$$; ls ${dir} | grep -c '^run\\.' >> ${dir}/seen; echo x >> ${dir}/count`,
+          'sleep 0.2; rm -f ' + dir + '/run.$$',
+          'echo "3 packets transmitted, 3 packets received, 0% packet loss"',
+        ].join('\n'),
+      );
+      const env = { PATH: `${dir}:/usr/bin:/bin`, SO_NODE: 'nodea' };
+      const seen = () => {
+        const counts = readFileSync(path.join(dir, 'seen'), 'utf8').trim().split('\n').map(Number);
+        const total = readFileSync(path.join(dir, 'count'), 'utf8').trim().split('\n').length;
+        rmSync(path.join(dir, 'seen'));
+        rmSync(path.join(dir, 'count'));
+        return { most: Math.max(...counts), total };
+      };
+      const task = serviceTaskScript({
+        service: 'so-probe-r1',
+        network: 'net-x',
+        expected: 12,
+        discoverS: 2,
+        leaseS: 0,
+        largeSize: 1422,
+        plan: PLAN,
+      });
+      execFileSync('/bin/sh', ['-c', task], { env, timeout: 30_000 });
+      const inTask = seen();
+      const targets = ips.flatMap((ip, i) => [
+        { key: `${i}/name`, address: `so-probe-${i}` },
+        { key: `${i}/ip`, address: ip },
+        { key: `${i}/large`, address: ip, size: 1422 },
+      ]);
+      execFileSync('/bin/sh', ['-c', pingScript(targets, PLAN)], { env, timeout: 30_000 });
+      const inProbe = seen();
+      for (const [what, s] of [
+        ['task', inTask],
+        ['container probe', inProbe],
+      ] as const) {
+        assert.equal(s.total, 36, `${what}: every ping ran`);
+        assert.ok(s.most <= PINGS_AT_ONCE, `${what}: ${s.most} pings at once`);
+        assert.ok(s.most > 1, `${what}: pings still run side by side`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,13 @@ import { createTemporaryCopy, removeWhenFree } from './temporaryCopy';
 
 const failingPairs = (cells: MatrixCell[]) => cells.filter((c) => !c.ok).map((c) => `${c.from}>${c.to}`);
 
+/**
+ * The one rule for when an unencrypted comparison can tell anything (the CLI's flag and the panel's offer):
+ * pairs between two different hosts fail. A host's probe to itself never leaves the host, so IPsec is not
+ * on its path. Returns how many such pairs fail.
+ */
+export const crossPairsFailing = (report: MatrixReport): number => report.cells.filter((c) => c.from !== c.to && !c.ok).length;
+
 /** The comparison of an encrypted run's failing pairs with the same pairs on an unencrypted copy. */
 export function comparePairs(encrypted: MatrixReport, plain: MatrixReport): Omit<UnencryptedComparison, 'network'> {
   const plainFailing = new Set(failingPairs(plain.cells));
@@ -38,12 +45,18 @@ export function comparePairs(encrypted: MatrixReport, plain: MatrixReport): Omit
   return { ok: plain.ok, onlyEncrypted, both, diagnosis };
 }
 
+/** `report` with the comparison joined: `unencrypted` set and its diagnosis last among the diagnoses. */
+export async function withUnencryptedComparison<R extends MatrixReport>(hosts: DockerHosts, o: MatrixOptions, report: R): Promise<R> {
+  const unencrypted = await compareUnencrypted(hosts, o, report);
+  return { ...report, unencrypted, diagnoses: [...report.diagnoses, unencrypted.diagnosis] };
+}
+
 /**
  * Runs the matrix again, on the same hosts and in the same mode, on a temporary unencrypted copy of the
  * encrypted overlay `o.network`, then removes the copy (also on a cancel or an error). `report` is the
  * encrypted run's.
  */
-export async function compareUnencrypted(hosts: DockerHosts, o: MatrixOptions, report: MatrixReport): Promise<UnencryptedComparison> {
+async function compareUnencrypted(hosts: DockerHosts, o: MatrixOptions, report: MatrixReport): Promise<UnencryptedComparison> {
   const via = hosts.get(o.via);
   const net = await inspectAllocated(via, o.network, o.signal);
   if (net.Driver !== 'overlay' || net.Options?.encrypted === undefined) {

@@ -50,6 +50,22 @@ export function collectCommand(index: string): string {
   return `echo "__begin ${index}"; cat ${PING_FILE}${index}; echo "__end ${index}"; rm -f ${PING_FILE}${index}`;
 }
 
+/**
+ * At most this many pings run at once in one probe, small packets first, then the large ones. Each of
+ * busybox's pings reads a raw ICMP socket with a small receive buffer (about 7 KB) that gets a copy of
+ * every ICMP packet reaching the probe: with all of a probe's pings at once (18 on 6 hosts, 36 on 12)
+ * on a busy machine, buffers overflowed and single replies were lost, even a probe's ping of itself
+ * (service mode on 12 lab nodes, all at once: 3 of 3 runs lost 1–6 cells; batched: 4 of 5 green, the
+ * fifth lost one large reply on a machine running twelve daemons on two cores). Nine is one batch for
+ * 3 hosts (name, IP and large packet to each).
+ */
+export const PINGS_AT_ONCE = 9;
+
+/** Background pings, a `wait` after every PINGS_AT_ONCE of them and at the end. */
+function inBatches(pings: string[]): string[] {
+  return pings.flatMap((p, i) => ((i + 1) % PINGS_AT_ONCE === 0 || i === pings.length - 1 ? [p, 'wait'] : [p]));
+}
+
 export function pingScript(targets: PingTarget[], plan: PingPlan): string {
   const parts = targets.map((t, i) => {
     if (!SAFE_TARGET.test(t.address)) throw new Error(`unsafe ping target ${JSON.stringify(t.address)}`);
@@ -57,12 +73,9 @@ export function pingScript(targets: PingTarget[], plan: PingPlan): string {
     return pingCommand(plan, t.address, t.size === undefined ? '' : ` -s ${t.size}`, String(i));
   });
   const collect = targets.map((_, i) => collectCommand(String(i)));
-  // Two waves, small packets first, then large ones: every ping's raw socket receives a copy of every
-  // ICMP packet reaching the probe, and with all of them at once on 6 hosts the sockets' buffers
-  // overflowed and single replies were lost (even a probe's ping of itself).
   const small = parts.filter((_, i) => targets[i]!.size === undefined);
   const large = parts.filter((_, i) => targets[i]!.size !== undefined);
-  return [pingBound(plan), ...small, 'wait', ...large, 'wait', ...collect].join('\n');
+  return [pingBound(plan), ...inBatches([...small, ...large]), ...collect].join('\n');
 }
 
 /** Splits the script's output into per-target text and exit codes, by index. */

@@ -26,7 +26,7 @@ import {
 import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { DEFAULT_LEASE_S, leaseProblem } from './lease';
-import { type Probe, execInProbe, placeProbes, removeProbes, renewLeases, sweepProbes } from './probes';
+import { type Probe, ProbeShell, execInProbe, placeProbes, removeProbes, renewLeases, sweepProbes } from './probes';
 import { runServiceMatrix, sweepProbeServices } from './serviceMatrix';
 import { waitOutRecentLeaves, waitUntilKnown } from './settle';
 import { createTemporaryCopy, removeWhenFree, sweepTemporaryNetworks } from './temporaryCopy';
@@ -132,12 +132,16 @@ export interface PlacedMatrix {
   remove(): Promise<void>;
 }
 
+/** Runs a script in a probe and gives its output. */
+type RunScript = (src: Probe, script: string) => Promise<string>;
+
 /**
  * The placing phases of a container-mode run: inspect, sweep, a temporary copy when the overlay is not
  * attachable, settle, place, converge. On a cancel or an error while placing, what was placed is
- * removed before it throws.
+ * removed before it throws. With `keepShells` (a watch), each probe's round script runs in a shell kept
+ * open across rounds (ProbeShell); the retry of failed targets and everything else in a plain exec.
  */
-export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<PlacedMatrix> {
+export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions, keepShells = false): Promise<PlacedMatrix> {
   if (o.mode === 'service')
     throw new Refused(
       'A watch keeps container probes in place, which needs SSH to every probed node: choose configured hosts only, or run the matrix once.',
@@ -169,10 +173,29 @@ export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise
   // Renewed three times per lease while the probes live; a probe not renewed ends by itself (lease.ts).
   const renewal = setInterval(() => void renewLeases(hosts, probes, log), (leaseS * 1000) / 3);
   renewal.unref();
+  const shells = new Map<string, ProbeShell>();
+  const inExec: RunScript = async (src, script) =>
+    (await hosts.get(src.host).call('run pings in a probe', () => execInProbe(src, script, o.signal))).output;
+  const inShell: RunScript = async (src, script) => {
+    let shell = shells.get(src.name);
+    if (shell && shell.script !== script) return inExec(src, script);
+    try {
+      shell ??= await hosts.get(src.host).call('open a shell in a probe', () => ProbeShell.open(src, script));
+      shells.set(src.name, shell);
+      return await hosts.get(src.host).call('run pings in a probe', () => shell!.run(o.signal));
+    } catch (err) {
+      // Timed out, cancelled or gone: this shell is not used again (the next round opens another).
+      shell?.close();
+      shells.delete(src.name);
+      throw err;
+    }
+  };
   let removed: Promise<void> | undefined;
   const remove = () =>
     (removed ??= (async () => {
       clearInterval(renewal);
+      for (const shell of shells.values()) shell.close();
+      shells.clear();
       await removeProbes(hosts, probes, log);
       // No signal: after a cancel the copy must still go.
       if (copy && !(await removeWhenFree(via, copy)))
@@ -224,7 +247,17 @@ export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions): Promise
       timings,
       // Gossip that had not converged explains failures of the first round only; later ones stand on their own.
       measure: () =>
-        measureRound(hosts, o, live, problems, largeSize, measured++ === 0 ? unseen : new Map(), timings.convergeMs, encrypted),
+        measureRound(
+          hosts,
+          o,
+          keepShells ? inShell : inExec,
+          live,
+          problems,
+          largeSize,
+          measured++ === 0 ? unseen : new Map(),
+          timings.convergeMs,
+          encrypted,
+        ),
       report: (cells, diagnoses, ok) => ({
         network: inspected.Name,
         mode: 'containers',
@@ -313,6 +346,7 @@ async function managersAmong(hosts: DockerHosts, names: string[]): Promise<Set<s
 async function measureRound(
   hosts: DockerHosts,
   o: MatrixOptions,
+  runScript: RunScript,
   live: Probe[],
   problems: HostProblem[],
   largeSize: number,
@@ -329,9 +363,7 @@ async function measureRound(
   const measure = async (src: Probe, targets: PingTarget[]): Promise<Map<string, PingResult>> => {
     let results: Array<{ raw: string; exitCode?: number }>;
     try {
-      const script = pingScript(targets, plan);
-      const { output } = await hosts.get(src.host).call('run pings in a probe', () => execInProbe(src, script, o.signal));
-      results = splitPingOutput(output, targets.length);
+      results = splitPingOutput(await runScript(src, pingScript(targets, plan)), targets.length);
     } catch (err) {
       if (err instanceof Cancelled) throw err;
       const reason = userMessage(err);

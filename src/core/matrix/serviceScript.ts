@@ -6,7 +6,7 @@
 // stays up for the others' pings until its lease ends. Every line a task prints starts with
 // `@<node id> `, so the manager tells the reports apart in the interleaved service logs.
 import { IPSEC_CHECK, parseIpsecCheck } from './diagnosis';
-import { PING_FILE, type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
+import { PING_FILE, PINGS_AT_ONCE, type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
@@ -76,15 +76,15 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     '  echo "__name $ip $n"',
     `  jobs="$jobs $((3*i)):$n: $((3*i+1)):$ip: $((3*i+2)):$ip:${o.largeSize}"; i=$((i+1))`,
     'done',
-    // Two waves as in pingScript: small packets first, then the large ones.
+    // As in pingScript: small packets first, then the large ones, PINGS_AT_ONCE at a time.
+    'n=0; for j in $jobs; do IFS=: read -r k a s <<EOF',
+    '$j',
+    'EOF',
+    `  [ -z "$s" ] && { p "$k" "$a"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done`,
     'for j in $jobs; do IFS=: read -r k a s <<EOF',
     '$j',
     'EOF',
-    '  [ -z "$s" ] && p "$k" "$a"; done; wait',
-    'for j in $jobs; do IFS=: read -r k a s <<EOF',
-    '$j',
-    'EOF',
-    '  [ -n "$s" ] && p "$k" "$a" "$s"; done; wait',
+    `  [ -n "$s" ] && { p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done; wait`,
     // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
     `again=""; for j in $jobs; do grep -q "^__rc=0$" ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
     `if [ -n "$again" ]; then sleep ${RETRY_DELAY_S}; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,

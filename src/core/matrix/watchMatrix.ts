@@ -42,7 +42,7 @@ export interface MatrixWatch {
 
 /** Places the probes for a watch (container mode). The caller must stop() it; on a failure while placing nothing is left. */
 export async function openWatch(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixWatch> {
-  const placed = await placeMatrix(hosts, o);
+  const placed = await placeMatrix(hosts, o, true);
   let n = 0;
   return {
     placed,

@@ -16,6 +16,9 @@ import { MatrixSession, type RunRequest, type SessionText } from './MatrixSessio
 import { runSynthetic, syntheticChoice } from './syntheticFeed';
 import { WatchStatusItem } from './WatchStatusItem';
 
+type Plan = Awaited<ReturnType<CoreService['api']['planMatrix']>>;
+const planKey = (via: string, hosts: string[]) => JSON.stringify([via, hosts]);
+
 export const MATRIX_VIEW_TYPE = 'swarmOverlay.matrix';
 
 /** Networks and runs that are not the lab's: the end-to-end test's generated feed. */
@@ -34,6 +37,8 @@ export class MatrixPanel {
   private readonly core: CoreService;
   private readonly cluster: ClusterState;
   private readonly log: vscode.LogOutputChannel;
+  /** The plan the temporary-copy question made, handed to the run right after it (the run does not plan again). */
+  private askedPlan?: { key: string; plan: Plan };
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -120,6 +125,7 @@ export class MatrixPanel {
         confirmTemporaryCopy: async (network, via, hosts) => {
           // Through a manager (service mode) the probes are the swarm's own tasks, which join any overlay: no copy, no question.
           const plan = await api.planMatrix(this.core.docker(), via, 'auto', hosts).catch(() => undefined);
+          this.askedPlan = plan && { key: planKey(via, hosts), plan };
           if (plan?.mode === 'service') return true;
           return confirm(
             vscode.l10n.t('"{0}" is not attachable, so test containers cannot join it.', network),
@@ -138,7 +144,9 @@ export class MatrixPanel {
           const release = this.core.hold();
           try {
             // Auto: containers when every chosen node is a configured host, else one service through the manager.
-            const plan = await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts);
+            const asked = this.askedPlan?.key === planKey(r.via, r.hosts) ? this.askedPlan.plan : undefined;
+            this.askedPlan = undefined;
+            const plan = asked ?? (await api.planMatrix(this.core.docker(), r.via, 'auto', r.hosts));
             const options = { ...r, ...plan, image: readSettings().probeImage ?? api.DEFAULT_PROBE_IMAGE, logger: this.core.logger };
             let report: MatrixReport = r.onRound
               ? (await api.watchMatrix(this.core.docker(), options)).last
@@ -146,10 +154,9 @@ export class MatrixPanel {
             // The walkthrough's last step: done once a matrix has run to its end.
             this.cluster.noteMatrixRan();
             const choice = this.session.state.choices.find((c) => c.via === r.via && c.name === r.network);
-            const failing = report.cells.filter((c) => c.from !== c.to && !c.ok).length;
+            const failing = api.crossPairsFailing(report);
             if (!r.onRound && choice?.encrypted && failing > 0 && (await this.confirmCompare(r.network, failing))) {
-              const unencrypted = await api.compareUnencrypted(this.core.docker(), options, report);
-              report = { ...report, unencrypted, diagnoses: [...report.diagnoses, unencrypted.diagnosis] };
+              report = await api.withUnencryptedComparison(this.core.docker(), options, report);
             }
             return report;
           } finally {
