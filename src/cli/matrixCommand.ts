@@ -70,8 +70,6 @@ const matrix = throughManager({
     const durationS = a.wholeNumber('duration');
     if (!watch && (intervalS !== undefined || durationS !== undefined)) throw new UsageError('--interval and --duration go with --watch.');
     if (watch && compare) throw new UsageError('--compare-unencrypted goes with a single run, not with --watch.');
-    if (watch && mode === 'service')
-      throw new UsageError('--watch keeps container probes in place: use it with --mode containers or auto.');
     const watchProblem = watchIntervalProblem(intervalS, '--interval') ?? watchDurationProblem(durationS, '--duration');
     if (watchProblem) throw new UsageError(watchProblem);
     return async ({ core, io, json }) => {
@@ -91,11 +89,6 @@ const matrix = throughManager({
         onProgress: (m) => core.logger.info(`matrix: ${m}`),
       };
       if (watch) {
-        if (plan.mode === 'service') {
-          throw new ConfigError(
-            '--watch keeps container probes in place, which needs SSH to every probed node: configure them as hosts or pick --nodes.',
-          );
-        }
         const end = await watchMatrix(core.hosts, {
           ...options,
           intervalS,

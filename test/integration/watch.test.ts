@@ -1,6 +1,7 @@
 // Watch mode against the real lab: probes placed once and measured round after round (the same
 // containers every round, each round much faster than placing), a VXLAN fault between rounds seen in
-// the next round and healed in the one after, and every probe removed on stop, on abort and on Ctrl+C.
+// the next round and healed in the one after, and every probe removed on stop, on abort and on Ctrl+C;
+// in service mode, through a hosts file that holds only the manager, the same with one probe service.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Core } from '../../src/core/core';
@@ -9,7 +10,7 @@ import { execInProbe } from '../../src/core/matrix/probes';
 import { openWatch, watchMatrix } from '../../src/core/matrix/watchMatrix';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
 import type { MatrixRound } from '../../src/shared/matrix';
-import { freshSwarm, labMatrixArgs, labCore, labExec, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { freshSwarm, lab, labMatrixArgs, labCore, labExec, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const NET = 'so-watch';
@@ -117,6 +118,66 @@ describe('matrix watch', () => {
     assert.equal(await probesLeft(core, names), 0);
   });
 
+  test('service mode through the manager alone: rounds from one probe service, a 4789/udp drop at h3 seen and healed, the service removed on stop', async (t) => {
+    const only = labCore({ hosts: lab().hosts.filter((x) => x.name === 'h1') });
+    const probeServices = async () =>
+      ((await only.hosts.get('h1').call('list probe services', (d) => d.listServices({ filters: { label: [PROBE_LABEL] } }))) as unknown[])
+        .length;
+    try {
+      const watch = await openWatch(only.hosts, {
+        network: NET,
+        via: 'h1',
+        hosts: [],
+        mode: 'service',
+        image: IMAGE,
+        logger: only.logger,
+        intervalS: 1,
+        durationS: 300,
+      });
+      try {
+        assert.equal(await probeServices(), 1);
+        for (let i = 1; i <= 2; i++) {
+          const r = await watch.round();
+          assert.equal(r.mode, 'service');
+          assert.equal(r.round, i);
+          assert.deepEqual([...r.hosts].sort(), names);
+          assert.equal(r.cells.length, 9);
+          assert.equal(r.ok, true, JSON.stringify([r.problems, r.diagnoses, failing(r)]));
+          t.diagnostic(`service round ${i}: measured in ${r.measureMs} ms`);
+        }
+        // The tasks measure on their own schedule: a round begun before the fault can still be green.
+        const until = async (want: (r: MatrixRound) => boolean) => {
+          let r = await watch.round();
+          for (let i = 0; i < 3 && !want(r); i++) r = await watch.round();
+          return r;
+        };
+        labExec('h3', ['iptables', '-I', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
+        labExec('h3', ['iptables', '-I', 'OUTPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
+        let faulty: MatrixRound;
+        try {
+          faulty = await until((r) => !r.ok);
+        } finally {
+          labExec('h3', ['iptables', '-D', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
+          labExec('h3', ['iptables', '-D', 'OUTPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
+        }
+        assert.deepEqual(failing(faulty), ['h1>h3', 'h2>h3', 'h3>h1', 'h3>h2'], JSON.stringify(faulty.diagnoses));
+        assert.ok(
+          faulty.diagnoses.some((d) => /Every overlay pair to and from h3 fails .*4789\/udp/.test(d)),
+          faulty.diagnoses.join('\n'),
+        );
+        const healed = await until((r) => r.ok);
+        assert.deepEqual(failing(healed), [], JSON.stringify(healed.diagnoses));
+        assert.equal(healed.ok, true);
+        t.diagnostic(`fault seen in round ${faulty.round}, healed in round ${healed.round}`);
+      } finally {
+        await watch.stop();
+      }
+      assert.equal(await probeServices(), 0, 'the probe service is removed');
+    } finally {
+      only.dispose();
+    }
+  });
+
   test('an abort between rounds ends watchMatrix with the last round, and no probe is left', async () => {
     const ctrl = new AbortController();
     const seen: number[] = [];
@@ -136,34 +197,39 @@ describe('matrix watch', () => {
     assert.equal(await probesLeft(core, names), 0);
   });
 
-  test('CLI --watch --json: one JSON line per round, Ctrl+C after 2 stops it with the last round exit code, no probe left', async () => {
-    const child = spawnCliProcess(labMatrixArgs(NET, '--watch', '--interval', '1', '--json'));
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (!sent && stdout.split('\n').filter(Boolean).length >= 2) {
-        sent = true;
-        child.kill('SIGINT');
-      }
+  for (const mode of ['containers', 'service'] as const)
+    test(`CLI --watch --json --mode ${mode}: one JSON line per round, Ctrl+C after 2 stops it with the last round exit code, no probe left`, async () => {
+      const child = spawnCliProcess(labMatrixArgs(NET, '--mode', mode, '--watch', '--interval', '1', '--json'));
+      let stdout = '';
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (!sent && stdout.split('\n').filter(Boolean).length >= 2) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      assert.ok(sent, stderr);
+      const docs = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { round: number; ok: boolean; cells: unknown[]; mode: string; timings: { measureMs: number } });
+      assert.deepEqual(
+        docs.map((d) => [d.round, d.ok, d.cells.length, d.mode]),
+        [
+          [1, true, 9, mode],
+          [2, true, 9, mode],
+        ],
+        stderr,
+      );
+      assert.equal(code, 0, stderr);
+      assert.equal(await probesLeft(core, names), 0, stderr);
+      const services = (await core.hosts
+        .get('h1')
+        .call('list probe services', (d) => d.listServices({ filters: { label: [PROBE_LABEL] } }))) as unknown[];
+      assert.equal(services.length, 0, 'no probe service left');
     });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    assert.ok(sent, stderr);
-    const docs = stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { round: number; ok: boolean; cells: unknown[]; mode: string; timings: { measureMs: number } });
-    assert.deepEqual(
-      docs.map((d) => [d.round, d.ok, d.cells.length, d.mode]),
-      [
-        [1, true, 9, 'containers'],
-        [2, true, 9, 'containers'],
-      ],
-      stderr,
-    );
-    assert.equal(code, 0, stderr);
-    assert.equal(await probesLeft(core, names), 0, stderr);
-  });
 });

@@ -12,7 +12,7 @@ import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from '../../src/core/mat
 import { MATRIX_MODES } from '../../src/core/matrix/matrixMode';
 import { nodeProblem } from '../../src/core/matrix/serviceMatrix';
 import { PINGS_AT_ONCE, pingScript } from '../../src/core/matrix/pingScript';
-import { demuxLogs, linesByNode, parseTaskReport, serviceTaskScript } from '../../src/core/matrix/serviceScript';
+import { demuxLogs, linesByNode, linesByRound, parseTaskReport, serviceTaskScript } from '../../src/core/matrix/serviceScript';
 
 const PLAN = { count: 3, timeoutS: 2, intervalS: 0.2 };
 const frame = (kind: number, text: string) => {
@@ -28,6 +28,17 @@ const stubIn = (dir: string) => (name: string, body: string) => {
   writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
   chmodSync(path.join(dir, name), 0o755);
 };
+
+/** Runs a task script under /bin/sh with the stand-ins in `dir` first on PATH, as node "nodea". */
+function runTask(dir: string, script: string): { out: string; tookMs: number } {
+  const started = Date.now();
+  const out = execFileSync('/bin/sh', ['-c', script], {
+    encoding: 'utf8',
+    env: { PATH: `${dir}:/usr/bin:/bin`, SO_NODE: 'nodea' },
+    timeout: 20_000,
+  });
+  return { out, tookMs: Date.now() - started };
+}
 
 describe('service task script', () => {
   test('finds the tasks in DNS, pings each by name, IP and large packet, retries a failure once, and frames it all', () => {
@@ -64,14 +75,8 @@ describe('service task script', () => {
         plan: PLAN,
         ipsecCheck: true,
       });
-      const started = Date.now();
-      const out = execFileSync('/bin/sh', ['-c', script], {
-        encoding: 'utf8',
-        env: { PATH: `${dir}:/usr/bin:/bin`, SO_NODE: 'nodea' },
-        timeout: 20_000,
-      });
+      const { out, tookMs } = runTask(dir, script);
       // It stays up for the others' pings until its lease (2 s, on a whole-second clock) ends, then ends by itself.
-      const tookMs = Date.now() - started;
       assert.ok(tookMs >= 1000 && tookMs < 6000, `ran ${tookMs} ms`);
       assert.ok(
         out.split('\n').every((l) => l === '' || l.startsWith('@nodea ')),
@@ -150,6 +155,50 @@ describe('service task script', () => {
         assert.ok(s.most <= PINGS_AT_ONCE, `${what}: ${s.most} pings at once`);
         assert.ok(s.most > 1, `${what}: pings still run side by side`);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a watching task measures a round every few seconds until its lease ends, each report whole and numbered', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'so-rounds-'));
+    try {
+      const stub = stubIn(dir);
+      stub(
+        'nslookup',
+        'case "$1" in tasks.*) printf "Name:\\tx\\nAddress: 10.0.1.3\\nName:\\tx\\nAddress: 10.0.1.5\\n" ;; *) echo "x name = so-probe-r1.n.t$1.net-x" ;; esac',
+      );
+      stub('ping', 'echo "3 packets transmitted, 3 packets received, 0% packet loss"');
+      const script = serviceTaskScript({
+        service: 'so-probe-r1',
+        network: 'net-x',
+        expected: 2,
+        discoverS: 2,
+        leaseS: 3,
+        largeSize: 1422,
+        plan: PLAN,
+        roundsEveryS: 1,
+      });
+      const { out, tookMs } = runTask(dir, script);
+      assert.ok(tookMs >= 2000 && tookMs < 8000, `ran ${tookMs} ms`);
+      const rounds = linesByRound(linesByNode(out).get('nodea')!);
+      // A round a second for a lease of 3 s on a whole-second clock: two to four rounds.
+      assert.ok(rounds.size >= 2 && rounds.size <= 4, `${rounds.size} rounds: ${[...rounds.keys()].join(',')}`);
+      assert.deepEqual(
+        [...rounds.keys()],
+        Array.from({ length: rounds.size }, (_, i) => i + 1),
+      );
+      for (const [n, text] of rounds) {
+        const report = parseTaskReport(text)!;
+        assert.equal(report.done, true, `round ${n}`);
+        assert.deepEqual(report.targets, ['10.0.1.3', '10.0.1.5']);
+        assert.equal([...report.results.values()].filter((r) => r.exitCode === 0).length, 6, `round ${n}: ${text}`);
+      }
+      // Without roundsEveryS there are no round markers: one report, as before.
+      assert.doesNotMatch(
+        serviceTaskScript({ service: 'so-probe-r1', network: 'net-x', expected: 2, discoverS: 2, leaseS: 3, largeSize: 1422, plan: PLAN }),
+        /__round/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -27,7 +27,7 @@ import { parsePing } from './pingOutput';
 import { type PingPlan, type PingTarget, pingScript, splitPingOutput } from './pingScript';
 import { DEFAULT_LEASE_S, leaseProblem } from './lease';
 import { type Probe, ProbeShell, execInProbe, placeProbes, removeProbes, renewLeases, sweepProbes } from './probes';
-import { runServiceMatrix, sweepProbeServices } from './serviceMatrix';
+import { type ServiceRunOptions, openServiceWatch, runServiceMatrix, sweepProbeServices } from './serviceMatrix';
 import { waitOutRecentLeaves, waitUntilKnown } from './settle';
 import { createTemporaryCopy, removeWhenFree, sweepTemporaryNetworks } from './temporaryCopy';
 
@@ -62,9 +62,10 @@ export interface MatrixResult extends MatrixReport {
 }
 
 /**
- * Pause before failed targets are tried again. Gossip is waited for before measuring; what is left is
- * a lone lost reply when a source runs many pings at once on a busy machine (seen in the 6-host lab:
- * 1 of 3 replies lost even to itself), which a second try a moment later does not repeat.
+ * Pause before failed targets are tried again, after every source's first pass. Gossip is waited for
+ * before measuring; what is left is a lone lost reply when every probe pings at once on a busy machine
+ * (seen in the 6-host lab: 1 of 3 replies lost even to itself), which a second try after the crowd does
+ * not repeat.
  */
 const RETRY_DELAY_MS = 200;
 
@@ -73,10 +74,7 @@ export const DEFAULT_PLAN: PingPlan = { count: 3, timeoutS: 2, intervalS: 0.2 };
 const CONVERGE_TIMEOUT_MS = 20_000;
 
 export async function runMatrix(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
-  if (o.mode === 'service') {
-    const { runId, leaseS, net } = await inspectForRun(hosts, o);
-    return serviceRun(hosts, o, runId, leaseS, net);
-  }
+  if (o.mode === 'service') return serviceRun(hosts, o);
   const placed = await placeMatrix(hosts, o);
   let round: MeasuredRound;
   try {
@@ -142,10 +140,7 @@ type RunScript = (src: Probe, script: string) => Promise<string>;
  * open across rounds (ProbeShell); the retry of failed targets and everything else in a plain exec.
  */
 export async function placeMatrix(hosts: DockerHosts, o: MatrixOptions, keepShells = false): Promise<PlacedMatrix> {
-  if (o.mode === 'service')
-    throw new Refused(
-      'A watch keeps container probes in place, which needs SSH to every probed node: choose configured hosts only, or run the matrix once.',
-    );
+  if (o.mode === 'service') throw new Error('placeMatrix places container probes; a service-mode watch is placeServiceWatch');
   const { runId, leaseS, net: inspected } = await inspectForRun(hosts, o);
   const via = hosts.get(o.via);
   const log = o.logger;
@@ -282,14 +277,12 @@ function largeSizeOf(net: InspectedNetwork): number {
   return (Number(net.Options?.['com.docker.network.driver.mtu']) || 1450) - 28;
 }
 
-/** Service mode: one swarm service through the manager; a service needs no attachable network, so no temporary copy. */
-async function serviceRun(
-  hosts: DockerHosts,
-  o: MatrixOptions,
-  runId: string,
-  leaseS: number,
-  net: InspectedNetwork,
-): Promise<MatrixResult> {
+/**
+ * What both service-mode paths do first: read the network (an overlay: a service needs no attachable
+ * network, so no temporary copy), sweep probe services of runs that are over, and the service options.
+ */
+async function prepareServiceRun(hosts: DockerHosts, o: MatrixOptions) {
+  const { runId, leaseS, net } = await inspectForRun(hosts, o);
   if (net.Driver !== 'overlay') throw new Refused(`"${net.Name}" is a ${net.Driver} network: service probes need an overlay.`);
   const via = hosts.get(o.via);
   checkpoint(o, 'sweep');
@@ -298,7 +291,7 @@ async function serviceRun(
   await sweepProbeServices(via, o.logger, runId);
   const sweepMs = Date.now() - t;
   const largeSize = largeSizeOf(net);
-  const r = await runServiceMatrix(via, {
+  const options: ServiceRunOptions = {
     ...o,
     network: net,
     nodes: o.hosts,
@@ -307,7 +300,14 @@ async function serviceRun(
     plan: o.plan ?? DEFAULT_PLAN,
     largeSize,
     convergeTimeoutMs: o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
-  });
+  };
+  return { runId, net, via, sweepMs, largeSize, options };
+}
+
+/** Service mode: one swarm service through the manager. */
+async function serviceRun(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
+  const { net, via, sweepMs, largeSize, options } = await prepareServiceRun(hosts, o);
+  const r = await runServiceMatrix(via, options);
   const ok = r.problems.length === 0 && r.cells.every((c) => c.ok);
   return {
     network: net.Name,
@@ -319,6 +319,48 @@ async function serviceRun(
     problems: r.problems,
     largeSize,
     timings: { sweepMs, settleMs: 0, convergeMs: 0, ...r.timings },
+  };
+}
+
+/**
+ * A watch in service mode, shaped as placed container probes: one probe service through the manager
+ * whose tasks measure every `intervalS` seconds for `o.leaseS` (the watch's length); each `measure()`
+ * is every task's newest round. Its problems are the latest round's.
+ */
+export async function placeServiceWatch(hosts: DockerHosts, o: MatrixOptions, intervalS: number): Promise<PlacedMatrix> {
+  const { runId, net, via, sweepMs, largeSize, options } = await prepareServiceRun(hosts, o);
+  const watch = await openServiceWatch(via, options, intervalS);
+  const problems = [...watch.problems];
+  const timings = { sweepMs, settleMs: 0, convergeMs: 0, cleanupMs: 0, placeMs: 0 };
+  return {
+    runId,
+    network: net.Name,
+    hosts: watch.hosts,
+    largeSize,
+    problems,
+    probes: [],
+    timings,
+    measure: async () => {
+      const r = await watch.round();
+      problems.splice(0, problems.length, ...r.problems);
+      timings.placeMs = watch.timings.placeMs;
+      const ok = r.problems.length === 0 && r.cells.every((c) => c.ok);
+      return { cells: r.cells, diagnoses: r.diagnoses, ok, measureMs: r.measureMs };
+    },
+    report: (cells, diagnoses, ok) => ({
+      network: net.Name,
+      mode: 'service',
+      hosts: watch.hosts,
+      ok,
+      cells,
+      diagnoses,
+      problems,
+      largeSize,
+    }),
+    remove: async () => {
+      await watch.stop();
+      timings.cleanupMs = watch.timings.cleanupMs;
+    },
   };
 }
 
@@ -371,6 +413,11 @@ async function measureRound(
     }
     return new Map(targets.map((tg, i) => [tg.key, parsePing(results[i]!.raw, results[i]!.exitCode)]));
   };
+  // Failed targets are tried again once every source's first pass is over: a reply lost while every
+  // probe pings at once (on a busy machine) is not lost again in the same crowd.
+  let firstPassesLeft = live.length;
+  let allFirstPassesDone = () => {};
+  const firstPassesDone = new Promise<void>((resolve) => (allFirstPassesDone = resolve));
   await Promise.all(
     live.map(async (src) => {
       const targets: PingTarget[] = live.flatMap((dst) => [
@@ -378,7 +425,12 @@ async function measureRound(
         { key: `${dst.host}/ip`, address: dst.ip },
         { key: `${dst.host}/large`, address: dst.ip, size: largeSize },
       ]);
-      const byKey = await measure(src, targets);
+      let byKey: Map<string, PingResult>;
+      try {
+        byKey = await measure(src, targets);
+      } finally {
+        if (--firstPassesLeft === 0) allFirstPassesDone();
+      }
       // Failed targets get one more try before they count as failed (see RETRY_DELAY_MS).
       const failed = targets.filter((tg) => !byKey.get(tg.key)!.ok);
       if (failed.length > 0) {
@@ -387,6 +439,7 @@ async function measureRound(
           return `${f.key}: ${r.error} [${r.raw.replace(/\s+/g, ' ').slice(0, 400)}]`;
         });
         log.debug(`matrix: from ${src.host}, ${failed.length} target(s) failed the first try (${why.join('; ')}); trying them again`);
+        await firstPassesDone;
         checkpoint(o, `retry:${src.host}`);
         await abortableDelay(RETRY_DELAY_MS, o.signal);
         for (const [k, v] of await measure(src, failed)) byKey.set(k, v);

@@ -17,7 +17,7 @@ import { type Unseen, finishCell, ipsecDiagnoses, overallDiagnoses, raftLatencyD
 import { LEASE_LABEL, PROBE_LABEL, probeServiceIsOver } from './lease';
 import { parsePing } from './pingOutput';
 import { type PingPlan, pingLimitS } from './pingScript';
-import { type TaskReport, demuxLogs, linesByNode, parseTaskReport, serviceTaskScript } from './serviceScript';
+import { type TaskReport, demuxLogs, linesByNode, linesByRound, parseTaskReport, serviceTaskScript } from './serviceScript';
 
 export interface ServiceRunOptions {
   network: InspectedNetwork;
@@ -152,60 +152,59 @@ export async function probeNodes(via: DockerHost, chosenNames: string[]) {
   return { all, chosen, names: chosen.map((n) => n.hostname || n.id), eligible, problems, hostOf };
 }
 
-export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): Promise<ServiceRunResult> {
-  const log = o.logger;
-  const timings = { placeMs: 0, measureMs: 0, cleanupMs: 0 };
+/** What a probe service's tasks are given, from the run's options: the nodes, the image by ID, the script. */
+async function planService(via: DockerHost, o: ServiceRunOptions, roundsEveryS?: number) {
   checkpoint(o, 'nodes');
-  const { all, chosen, names, eligible, problems, hostOf } = await probeNodes(via, o.nodes);
+  const nodes = await probeNodes(via, o.nodes);
   const encrypted = o.network.Options?.encrypted !== undefined;
-  const reports = new Map<string, TaskReport>();
-  const done = (cells: MatrixCell[], unseen: Unseen = new Map(), waitedS = 0) => ({
-    hosts: names,
-    cells,
-    problems,
-    diagnoses: [
-      ...ipsecDiagnoses(encrypted, cells, new Map([...reports].map(([id, r]) => [hostOf.get(id) ?? id, r.ipsec]))),
-      ...(cells.some((c) => !c.ok) ? unseenDiagnoses(unseen, waitedS) : []),
-      ...overallDiagnoses(names, cells, problems),
-      ...raftLatencyDiagnoses(new Set(chosen.filter((n) => n.role === 'manager').map((n) => n.hostname || n.id)), cells),
-    ],
-    timings,
-  });
-  if (eligible.length === 0) return done([]);
-
-  checkpoint(o, 'image');
-  const image = await resolveServiceImage(via, o.image, log);
   const discoverS = Math.max(1, Math.min(Math.round(o.convergeTimeoutMs / 1000), Math.floor(o.leaseS / 3)));
+  if (nodes.eligible.length === 0) return { ...nodes, encrypted, discoverS, image: o.image, script: '' };
+  checkpoint(o, 'image');
+  const image = await resolveServiceImage(via, o.image, o.logger);
   const script = serviceTaskScript({
     service: probeServiceName(o.runId),
     network: o.network.Name,
-    expected: eligible.length,
+    expected: nodes.eligible.length,
     discoverS,
     leaseS: o.leaseS,
     largeSize: o.largeSize,
     plan: o.plan,
     ipsecCheck: encrypted,
+    roundsEveryS,
   });
-  const tasks = await runProbeTasks(via, {
+  return { ...nodes, encrypted, discoverS, image, script };
+}
+type ServicePlan = Awaited<ReturnType<typeof planService>>;
+
+/** The probe tasks' options for a plan (shared by a one-shot run and a watch). */
+function tasksOptions(o: ServiceRunOptions, plan: ServicePlan, timings: ServiceRunResult['timings']): ProbeTasksOptions {
+  return {
     ...o,
     service: probeServiceName(o.runId),
-    image,
-    script,
+    image: plan.image,
+    script: plan.script,
     networks: [o.network.Id],
-    all,
-    eligible,
-    hostOf,
+    all: plan.all,
+    eligible: plan.eligible,
+    hostOf: plan.hostOf,
     timings,
     stragglerS: 3 * pingLimitS(o.plan) + STRAGGLER_SLACK_S,
-    measuring: `Measuring ${eligible.length * eligible.length} pair(s)…`,
-  });
-  problems.push(...tasks.problems);
-  for (const [nodeId, lines] of tasks.lines) {
-    const r = parseTaskReport(lines);
-    if (r) reports.set(nodeId, r);
-  }
-  const taskOf = tasks.tasks;
-  const cells: MatrixCell[] = [];
+    measuring: `Measuring ${plan.eligible.length * plan.eligible.length} pair(s)…`,
+  };
+}
+
+/**
+ * The cells and diagnoses of one measurement from the tasks' reports (by node id): each task that
+ * reported pinged the others it found in its DNS; a pair it did not find is "not tried".
+ */
+function serviceReport(
+  o: ServiceRunOptions,
+  plan: ServicePlan,
+  reports: ReadonlyMap<string, TaskReport>,
+  taskOf: ReadonlyMap<string, TaskAnswer>,
+  problems: HostProblem[],
+): { cells: MatrixCell[]; diagnoses: string[] } {
+  const { chosen, names, eligible, hostOf, encrypted, discoverS } = plan;
   // Every task that reported: its address on the network, so targets map back to nodes.
   const live = eligible.filter((n) => reports.get(n.id)?.done);
   const ipOf = new Map<string, string>();
@@ -215,6 +214,7 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
     if (ip) ipOf.set(n.id, ip);
   }
   const unseen: Unseen = new Map();
+  const cells: MatrixCell[] = [];
   for (const src of live) {
     const r = reports.get(src.id)!;
     const from = hostOf.get(src.id)!;
@@ -239,8 +239,33 @@ export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): P
   const finalCells = cells.map((c) => withUnseen(c, unseen, discoverS));
   const order = (c: MatrixCell) => names.indexOf(c.from) * 1000 + names.indexOf(c.to);
   finalCells.sort((a, b) => order(a) - order(b));
-  for (const c of finalCells) o.onCell?.(c);
-  return done(finalCells, unseen, discoverS);
+  const diagnoses = [
+    ...ipsecDiagnoses(encrypted, finalCells, new Map([...reports].map(([id, r]) => [hostOf.get(id) ?? id, r.ipsec]))),
+    ...(finalCells.some((c) => !c.ok) ? unseenDiagnoses(unseen, discoverS) : []),
+    ...overallDiagnoses(names, finalCells, problems),
+    ...raftLatencyDiagnoses(new Set(chosen.filter((n) => n.role === 'manager').map((n) => n.hostname || n.id)), finalCells),
+  ];
+  return { cells: finalCells, diagnoses };
+}
+
+export async function runServiceMatrix(via: DockerHost, o: ServiceRunOptions): Promise<ServiceRunResult> {
+  const timings = { placeMs: 0, measureMs: 0, cleanupMs: 0 };
+  const plan = await planService(via, o);
+  const problems = [...plan.problems];
+  const reports = new Map<string, TaskReport>();
+  let taskOf: ReadonlyMap<string, TaskAnswer> = new Map();
+  if (plan.eligible.length > 0) {
+    const tasks = await runProbeTasks(via, tasksOptions(o, plan, timings));
+    problems.push(...tasks.problems);
+    for (const [nodeId, lines] of tasks.lines) {
+      const r = parseTaskReport(lines);
+      if (r) reports.set(nodeId, r);
+    }
+    taskOf = tasks.tasks;
+  }
+  const { cells, diagnoses } = serviceReport(o, plan, reports, taskOf, problems);
+  for (const c of cells) o.onCell?.(c);
+  return { hosts: plan.names, cells, problems, diagnoses, timings };
 }
 
 export interface ProbeTasksOptions {
@@ -284,29 +309,10 @@ export interface ProbeTasks {
  */
 export async function runProbeTasks(via: DockerHost, o: ProbeTasksOptions): Promise<ProbeTasks> {
   const { eligible, timings } = o;
-  const eligibleIds = new Set(eligible.map((n) => n.id));
-  const excluded = o.all.filter((n) => !eligibleIds.has(n.id)).map((n) => `node.id!=${n.id}`);
   let t = Date.now();
-  checkpoint(o, 'place');
-  o.onProgress?.(`Starting the probe service ${o.service} on ${eligible.length} node(s) through ${via.name}…`);
-  // Named before it is asked for: an answer lost on the way must not leave it behind.
-  const serviceId = o.service;
+  // The service is removed by name in `finally`, so also when the create's answer was lost on the way.
   try {
-    const created = (await via.call('create the probe service', (d) =>
-      d.createService({
-        Name: o.service,
-        Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
-        TaskTemplate: {
-          ContainerSpec: { Image: o.image, Command: ['sh', '-c', o.script], Env: ['SO_NODE={{.Node.ID}}'], Hostname: '{{.Node.Hostname}}' },
-          // A task runs once: it ends with its lease and must not come back.
-          RestartPolicy: { Condition: 'none' },
-          Placement: { Constraints: excluded },
-          Networks: o.networks.map((Target) => ({ Target })),
-        },
-        Mode: { Global: {} },
-      } as object),
-    )) as { id?: string; ID?: string };
-    const id = created.id ?? created.ID ?? serviceId;
+    const id = await createProbeService(via, o);
     // The run waits no longer than the tasks live.
     const deadline = Date.now() + o.leaseS * 1000;
     const lines = new Map<string, string>();
@@ -317,31 +323,12 @@ export async function runProbeTasks(via: DockerHost, o: ProbeTasksOptions): Prom
     let firstDone: number | undefined;
     checkpoint(o, 'measure');
     for (;;) {
-      const tasks = (await via.call('list the probe tasks', (d) => d.listTasks({ filters: { service: [id] } }), {
-        signal: o.signal,
-      })) as TaskAnswer[];
-      for (const task of tasks) if (task.NodeID && eligibleIds.has(task.NodeID)) taskOf.set(task.NodeID, task);
-      if (
-        !running &&
-        eligible.every((n) => taskOf.get(n.id)?.Status?.State === 'running' || ENDED.has(taskOf.get(n.id)?.Status?.State ?? ''))
-      ) {
+      await readProbeTasks(via, id, o, { taskOf, lines, failed, isDone });
+      if (!running && allStarted(eligible, taskOf)) {
         running = true;
         timings.placeMs = Date.now() - t;
         t = Date.now();
         o.onProgress?.(o.measuring);
-      }
-      const raw = (await via.call('read the probe service logs', (d) => d.getService(id).logs({ stdout: true, stderr: true }), {
-        signal: o.signal,
-      })) as unknown;
-      const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : typeof raw === 'string' ? raw : '';
-      for (const [nodeId, l] of linesByNode(text)) if (eligibleIds.has(nodeId)) lines.set(nodeId, l);
-      for (const n of eligible) {
-        const task = taskOf.get(n.id);
-        const state = task?.Status?.State ?? '';
-        if (!isDone(n.id) && ENDED.has(state) && !failed.has(n.id)) {
-          const why = task?.Status?.Err || task?.Status?.Message || state;
-          failed.set(n.id, `the probe task could not run there (${why.replace(/\.$/, '')})`);
-        }
       }
       const settled = eligible.every((n) => isDone(n.id) || failed.has(n.id));
       if (settled || Date.now() >= deadline) break;
@@ -368,15 +355,179 @@ export async function runProbeTasks(via: DockerHost, o: ProbeTasksOptions): Prom
     }
     return { lines, tasks: taskOf, problems };
   } finally {
-    const c = Date.now();
-    // No signal: after a cancel the service must still go.
-    await via
-      .call('remove the probe service', (d) => d.getService(serviceId).remove())
-      .catch((err: unknown) => {
-        const why = userMessage(err);
-        if (!/not found|no such service/i.test(why))
-          o.logger.warn(`probes: could not remove ${o.service} (${why}); its tasks end with their lease and a later run removes it`);
-      });
-    timings.cleanupMs = Date.now() - c;
+    await removeProbeService(via, o);
   }
+}
+
+/** Whether every eligible node's task runs (or has ended). */
+const allStarted = (eligible: SwarmNode[], taskOf: ReadonlyMap<string, TaskAnswer>) =>
+  eligible.every((n) => taskOf.get(n.id)?.Status?.State === 'running' || ENDED.has(taskOf.get(n.id)?.Status?.State ?? ''));
+
+/**
+ * One poll of a probe service: its tasks (into `taskOf`), its logs by node id (into `lines`; `tail`
+ * lines per task when given), and the nodes whose task ended without being done (into `failed`).
+ */
+async function readProbeTasks(
+  via: DockerHost,
+  id: string,
+  o: ProbeTasksOptions,
+  into: {
+    taskOf: Map<string, TaskAnswer>;
+    lines: Map<string, string>;
+    failed: Map<string, string>;
+    isDone: (nodeId: string) => boolean;
+  },
+  tail?: number,
+): Promise<void> {
+  const eligibleIds = new Set(o.eligible.map((n) => n.id));
+  const tasks = (await via.call('list the probe tasks', (d) => d.listTasks({ filters: { service: [id] } }), {
+    signal: o.signal,
+  })) as TaskAnswer[];
+  for (const task of tasks) if (task.NodeID && eligibleIds.has(task.NodeID)) into.taskOf.set(task.NodeID, task);
+  const options = { stdout: true, stderr: true, ...(tail === undefined ? {} : { tail }) };
+  const raw = (await via.call('read the probe service logs', (d) => d.getService(id).logs(options), { signal: o.signal })) as unknown;
+  const text = Buffer.isBuffer(raw) ? demuxLogs(raw) : typeof raw === 'string' ? raw : '';
+  for (const [nodeId, l] of linesByNode(text)) if (eligibleIds.has(nodeId)) into.lines.set(nodeId, l);
+  for (const n of o.eligible) {
+    const task = into.taskOf.get(n.id);
+    const state = task?.Status?.State ?? '';
+    if (!into.isDone(n.id) && ENDED.has(state) && !into.failed.has(n.id)) {
+      const why = task?.Status?.Err || task?.Status?.Message || state;
+      into.failed.set(n.id, `the probe task could not run there (${why.replace(/\.$/, '')})`);
+    }
+  }
+}
+
+/**
+ * Creates the probe service: global, constrained to the eligible nodes, on `networks`, labelled with
+ * the run and its lease. Returns its id (its name when the answer carried none).
+ */
+async function createProbeService(via: DockerHost, o: ProbeTasksOptions): Promise<string> {
+  const eligibleIds = new Set(o.eligible.map((n) => n.id));
+  const excluded = o.all.filter((n) => !eligibleIds.has(n.id)).map((n) => `node.id!=${n.id}`);
+  checkpoint(o, 'place');
+  o.onProgress?.(`Starting the probe service ${o.service} on ${o.eligible.length} node(s) through ${via.name}…`);
+  const created = (await via.call('create the probe service', (d) =>
+    d.createService({
+      Name: o.service,
+      Labels: { [PROBE_LABEL]: o.runId, [LEASE_LABEL]: String(o.leaseS) },
+      TaskTemplate: {
+        ContainerSpec: { Image: o.image, Command: ['sh', '-c', o.script], Env: ['SO_NODE={{.Node.ID}}'], Hostname: '{{.Node.Hostname}}' },
+        // A task runs once: it ends with its lease and must not come back.
+        RestartPolicy: { Condition: 'none' },
+        Placement: { Constraints: excluded },
+        Networks: o.networks.map((Target) => ({ Target })),
+      },
+      Mode: { Global: {} },
+    } as object),
+  )) as { id?: string; ID?: string };
+  return created.id ?? created.ID ?? o.service;
+}
+
+/** Removes the probe service by name (so also one whose create answer was lost); never throws. */
+async function removeProbeService(via: DockerHost, o: ProbeTasksOptions): Promise<void> {
+  const c = Date.now();
+  // No signal: after a cancel the service must still go.
+  await via
+    .call('remove the probe service', (d) => d.getService(o.service).remove())
+    .catch((err: unknown) => {
+      const why = userMessage(err);
+      if (!/not found|no such service/i.test(why))
+        o.logger.warn(`probes: could not remove ${o.service} (${why}); its tasks end with their lease and a later run removes it`);
+    });
+  o.timings.cleanupMs = Date.now() - c;
+}
+
+/** A service-mode watch: the probe service stays up and its tasks measure a round every few seconds. */
+export interface ServiceWatch {
+  hosts: string[];
+  /** Chosen nodes that get no task (down, drained, paused). */
+  problems: HostProblem[];
+  timings: ServiceRunResult['timings'];
+  /**
+   * The next measurement: each task's newest complete round not shown before. A task with no new round
+   * once the others have one (within the time a report takes) is reported as silent for this round.
+   */
+  round(): Promise<{ cells: MatrixCell[]; diagnoses: string[]; problems: HostProblem[]; measureMs: number }>;
+  /** Removes the probe service (its tasks end with it). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a probe service whose tasks measure every `intervalS` seconds until their lease (`o.leaseS`)
+ * ends; the manager reads each task's newest rounds from the tail of the service logs.
+ */
+export async function openServiceWatch(via: DockerHost, o: ServiceRunOptions, intervalS: number): Promise<ServiceWatch> {
+  const timings = { placeMs: 0, measureMs: 0, cleanupMs: 0 };
+  const plan = await planService(via, o, intervalS);
+  const to = tasksOptions(o, plan, timings);
+  const host = (n: SwarmNode) => plan.hostOf.get(n.id)!;
+  let id: string | undefined;
+  if (plan.eligible.length > 0) {
+    try {
+      id = await createProbeService(via, to);
+    } catch (err) {
+      await removeProbeService(via, to);
+      throw err;
+    }
+  }
+  const placedAt = Date.now();
+  const deadline = placedAt + o.leaseS * 1000;
+  // A task prints about 36 lines per node per round (each ping's output framed, three pings per node):
+  // the tail read per task covers three rounds.
+  const tail = 3 * (36 * plan.eligible.length + 10);
+  const taskOf = new Map<string, TaskAnswer>();
+  const lines = new Map<string, string>();
+  const failed = new Map<string, string>();
+  const shown = new Map<string, number>();
+  const newest = (nodeId: string): number | undefined => {
+    let best: number | undefined;
+    for (const [r, text] of linesByRound(lines.get(nodeId) ?? '')) if (/^__done$/m.test(text) && (best === undefined || r > best)) best = r;
+    return best;
+  };
+  const fresh = (nodeId: string) => (newest(nodeId) ?? 0) > (shown.get(nodeId) ?? 0);
+  let running = false;
+  let stopped: Promise<void> | undefined;
+  return {
+    hosts: plan.names,
+    problems: plan.problems,
+    timings,
+    round: async () => {
+      let t = Date.now();
+      const problems = [...plan.problems];
+      const reports = new Map<string, TaskReport>();
+      if (id) {
+        let firstFresh: number | undefined;
+        for (;;) {
+          await readProbeTasks(via, id, to, { taskOf, lines, failed, isDone: (n) => newest(n) !== undefined }, tail);
+          if (!running && allStarted(plan.eligible, taskOf)) {
+            running = true;
+            timings.placeMs = Date.now() - placedAt;
+            t = Date.now();
+            o.onProgress?.(to.measuring);
+          }
+          if (plan.eligible.every((n) => failed.has(n.id) || fresh(n.id)) || Date.now() >= deadline) break;
+          if (plan.eligible.some((n) => fresh(n.id))) {
+            firstFresh ??= Date.now();
+            if (Date.now() - firstFresh > to.stragglerS * 1000) break;
+          }
+          await abortableDelay(POLL_MS, o.signal);
+        }
+        for (const n of plan.eligible) {
+          const r = newest(n.id);
+          const report = fresh(n.id) ? parseTaskReport(linesByRound(lines.get(n.id)!).get(r!)!) : undefined;
+          if (report) {
+            reports.set(n.id, report);
+            shown.set(n.id, r!);
+          } else {
+            const reason = failed.get(n.id) ?? `its probe task sent no new round within ${to.stragglerS} s; is the node down?`;
+            problems.push({ host: host(n), state: 'not-started', reason });
+          }
+        }
+      }
+      const { cells, diagnoses } = serviceReport(o, plan, reports, taskOf, problems);
+      return { cells, diagnoses, problems, measureMs: Date.now() - t };
+    },
+    stop: () => (stopped ??= id ? removeProbeService(via, to) : Promise.resolve()),
+  };
 }

@@ -25,15 +25,22 @@ export interface TaskScriptOptions {
   plan: PingPlan;
   /** On an encrypted overlay: report whether the node's kernel has the IPsec it needs (diagnosis.ts). */
   ipsecCheck?: boolean;
+  /**
+   * A watch: measure again this many seconds after each round ends, until the lease ends; every round's
+   * report starts with `__round <n>`. Without it the task measures once.
+   */
+  roundsEveryS?: number;
 }
 
 /**
- * Failed pings are tried once more after this pause, at most RETRY_AT_ONCE at a time. Every task
+ * Failed pings are tried once more after a pause, at most RETRY_AT_ONCE at a time. Every task
  * measures at about the same moment, so on a busy machine (twelve nodes on two cores in the lab) a
  * task can lose replies even to itself; a retry of everything at once, while the others still
- * measure, loses them again (seen at 12 nodes: 4 of 144 cells).
+ * measure, loses them again (seen at 12 nodes: 4 of 144 cells). Tasks cannot see when the others are
+ * done, so the pause grows with their number: RETRY_DELAY_S plus a second per three tasks.
  */
 const RETRY_DELAY_S = 1;
+const retryDelayS = (tasks: number) => RETRY_DELAY_S + Math.floor(tasks / 3);
 const RETRY_AT_ONCE = 4;
 
 /** A shell command printing the IPv4 addresses the embedded DNS gives for `name`, one a line, sorted. `name` must be safe. */
@@ -59,7 +66,9 @@ export function waitForTasksInDns(name: string, expected: number, variable: stri
 
 export function serviceTaskScript(o: TaskScriptOptions): string {
   for (const name of [o.service, o.network]) if (!SAFE_NAME.test(name)) throw new Error(`unsafe name ${JSON.stringify(name)}`);
-  for (const n of [o.expected, o.discoverS, o.leaseS, o.largeSize]) if (!Number.isInteger(n) || n < 0) throw new Error('bad number');
+  for (const n of [o.expected, o.discoverS, o.leaseS, o.largeSize, o.roundsEveryS ?? 0])
+    if (!Number.isInteger(n) || n < 0) throw new Error('bad number');
+  const rounds = o.roundsEveryS !== undefined;
   // p INDEX ADDRESS [SIZE]: one ping in the background, as container probes run it.
   const p = `p() { ${pingCommand(o.plan, '"$2"', '${3:+ -s $3}', '$1')} }`;
   return [
@@ -68,14 +77,16 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     p,
     ...waitForTasksInDns(`tasks.${o.service}`, o.expected, 'ips'),
     '{',
-    'echo "__targets" $ips',
-    ...(o.ipsecCheck ? [IPSEC_CHECK] : []),
     'jobs=""; i=0',
     'for ip in $ips; do',
     `  n=$(nslookup "$ip" 2>/dev/null | sed -n 's/.*name = //p' | head -n 1); n=\${n%.}; n=\${n%.${o.network}}; [ -n "$n" ] || n=so-unnamed`,
     '  echo "__name $ip $n"',
     `  jobs="$jobs $((3*i)):$n: $((3*i+1)):$ip: $((3*i+2)):$ip:${o.largeSize}"; i=$((i+1))`,
     'done',
+    'r=1; while :; do',
+    ...(rounds ? ['echo "__round $r"'] : []),
+    'echo "__targets" $ips',
+    ...(o.ipsecCheck ? [IPSEC_CHECK] : []),
     // As in pingScript: small packets first, then the large ones, PINGS_AT_ONCE at a time.
     'n=0; for j in $jobs; do IFS=: read -r k a s <<EOF',
     '$j',
@@ -87,13 +98,15 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     `  [ -n "$s" ] && { p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done; wait`,
     // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
     `again=""; for j in $jobs; do grep -q "^__rc=0$" ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
-    `if [ -n "$again" ]; then sleep ${RETRY_DELAY_S}; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
+    `if [ -n "$again" ]; then sleep ${retryDelayS(o.expected)}; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
     '$j',
     'EOF',
     `  p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${RETRY_AT_ONCE})) -eq 0 ] && wait; done; wait; fi`,
     `for j in $jobs; do k=\${j%%:*}; ${collectCommand('$k')}; done`,
     'echo "__done"',
-    '} 2>&1 | sed "s/^/@$SO_NODE /"',
+    ...(rounds ? [`r=$((r+1)); sleep ${o.roundsEveryS}; [ "$(date +%s)" -lt "$end" ] || break`, 'done'] : ['break', 'done']),
+    // Each line as it comes (a watch's rounds must not wait in a buffer), prefixed with the node id.
+    '} 2>&1 | while IFS= read -r l; do echo "@$SO_NODE $l"; done',
     // Stay up for the other tasks' pings until the lease ends (the run removes the service sooner).
     'while [ "$(date +%s)" -lt "$end" ]; do sleep 1; done',
   ].join('\n');
@@ -142,6 +155,18 @@ export interface TaskReport {
   done: boolean;
   /** Whether the node's kernel has the IPsec an encrypted overlay needs, when the task was asked. */
   ipsec?: boolean;
+}
+
+/** A watching task's lines split by round (`__round <n>`): the text of each round, by its number. */
+export function linesByRound(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  let round: number | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^__round (\d{1,9})$/.exec(line);
+    if (m) round = Number(m[1]);
+    else if (round !== undefined) out.set(round, (out.get(round) ?? '') + line + '\n');
+  }
+  return out;
 }
 
 /** One task's report, from its lines; undefined until it has printed its list of targets. */

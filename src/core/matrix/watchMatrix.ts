@@ -6,7 +6,7 @@ import { Refused, isCancelled } from '../errors';
 import type { DockerHosts } from '../hosts/DockerHosts';
 import { abortableDelay } from '../steps';
 import { MAX_LEASE_S } from './lease';
-import { type MatrixOptions, type PlacedMatrix, placeMatrix } from './runMatrix';
+import { type MatrixOptions, type PlacedMatrix, placeMatrix, placeServiceWatch } from './runMatrix';
 
 /** Pause between rounds by default, and the shortest allowed. */
 export const DEFAULT_WATCH_INTERVAL_S = 5;
@@ -40,9 +40,23 @@ export interface MatrixWatch {
   stop(): Promise<void>;
 }
 
-/** Places the probes for a watch (container mode). The caller must stop() it; on a failure while placing nothing is left. */
-export async function openWatch(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixWatch> {
-  const placed = await placeMatrix(hosts, o, true);
+/**
+ * Places the probes for a watch: container probes kept in place, or in service mode one probe service
+ * whose tasks measure every `intervalS` and live as long as the watch (`durationS`, plus a minute).
+ * The caller must stop() it; on a failure while placing nothing is left.
+ */
+export async function openWatch(
+  hosts: DockerHosts,
+  o: MatrixOptions & Pick<WatchOptions, 'intervalS' | 'durationS'>,
+): Promise<MatrixWatch> {
+  const placed =
+    o.mode === 'service'
+      ? await placeServiceWatch(
+          hosts,
+          { ...o, leaseS: Math.min(MAX_LEASE_S, (o.durationS ?? DEFAULT_WATCH_DURATION_S) + 60) },
+          o.intervalS ?? DEFAULT_WATCH_INTERVAL_S,
+        )
+      : await placeMatrix(hosts, o, true);
   let n = 0;
   return {
     placed,
