@@ -4,7 +4,7 @@
 // probe services a sweep removes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -55,6 +55,8 @@ describe('service task script', () => {
           'esac',
         ].join('\n'),
       );
+      // This machine's own ICMP counters stand still for the retry's wait (its own test is below).
+      stub('awk', 'echo 7');
       // The large ping to 10.0.1.5 fails the first time only (a marker file remembers it).
       stub(
         'ping',
@@ -201,6 +203,36 @@ describe('service task script', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('before a retry, a task waits until nobody pings it (its echo requests received stand still)', () => {
+    const bin = mkdtempSync(path.join(tmpdir(), 'so-quiet-'));
+    try {
+      for (const tool of ['awk', 'sleep', 'ping']) symlinkSync('/bin/busybox', path.join(bin, tool));
+      const script = serviceTaskScript({ service: 'x', network: 'n', expected: 1, discoverS: 1, leaseS: 1, largeSize: 100, plan: PLAN });
+      const fns = script.split('\n').filter((l) => /^(echos|quiet)\(\)/.test(l));
+      assert.equal(fns.length, 2);
+      // Pinged (loopback, 2 s) while it waits: it returns only after the pings stop, and keeps the caller's variables.
+      const out = execFileSync(
+        '/bin/busybox',
+        [
+          'sh',
+          '-c',
+          [
+            ...fns,
+            'a=keep; s=keep; before=$(echos)',
+            'ping -c 10 -i 0.2 127.0.0.1 >/dev/null & sleep 0.2',
+            'quiet; echo "$before $(echos) $a $s"; wait',
+          ].join('\n'),
+        ],
+        { encoding: 'utf8', env: { PATH: bin }, timeout: 30_000 },
+      );
+      const [before, after, a, s2] = out.trim().split(' ');
+      assert.ok(Number(after) >= Number(before) + 9, `echo requests counted: ${before} → ${after}`);
+      assert.deepEqual([a, s2], ['keep', 'keep']);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 

@@ -33,15 +33,21 @@ export interface TaskScriptOptions {
 }
 
 /**
- * Failed pings are tried once more after a pause, at most RETRY_AT_ONCE at a time. Every task
- * measures at about the same moment, so on a busy machine (twelve nodes on two cores in the lab) a
- * task can lose replies even to itself; a retry of everything at once, while the others still
- * measure, loses them again (seen at 12 nodes: 4 of 144 cells). Tasks cannot see when the others are
- * done, so the pause grows with their number: RETRY_DELAY_S plus a second per three tasks.
+ * Failed pings are tried once more, at most RETRY_AT_ONCE at a time, once no other task has pinged
+ * this one for a second (the node's count of ICMP echo requests received, /proc/net/snmp InEchos, has
+ * stood still; at most QUIET_MAX_S). Every task measures at about the same moment, so on a busy
+ * machine (twelve nodes on two cores in the lab) a task can lose replies even to itself, and a retry
+ * while the others still measure loses them again (seen at 12 nodes: a retry 5 s later still lost one
+ * reply in 2 of 5 runs). A task cannot see when the others are done, but it sees when they stop pinging it.
  */
-const RETRY_DELAY_S = 1;
-const retryDelayS = (tasks: number) => RETRY_DELAY_S + Math.floor(tasks / 3);
 const RETRY_AT_ONCE = 4;
+const QUIET_MAX_S = 15;
+
+/** Shell functions: `echos` prints the echo requests this node received so far; `quiet` waits until that stands still for a second. */
+const QUIET = [
+  `echos() { awk '/^Icmp:/ { if (!i) { for (k = 1; k <= NF; k++) if ($k == "InEchos") i = k } else { print $i; exit } }' /proc/net/snmp 2>/dev/null; }`,
+  `quiet() { qa=$(echos); qs=0; qt=0; while [ "$qs" -lt 2 ] && [ "$qt" -lt ${2 * QUIET_MAX_S} ]; do sleep 0.5; qb=$(echos); if [ "$qa" = "$qb" ]; then qs=$((qs+1)); else qs=0; fi; qa=$qb; qt=$((qt+1)); done; }`,
+];
 
 /** A shell command printing the IPv4 addresses the embedded DNS gives for `name`, one a line, sorted. `name` must be safe. */
 export function dnsAddresses(name: string): string {
@@ -75,6 +81,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     `end=$(($(date +%s)+${o.leaseS})); until=$(($(date +%s)+${o.discoverS}))`,
     pingBound(o.plan),
     p,
+    ...QUIET,
     ...waitForTasksInDns(`tasks.${o.service}`, o.expected, 'ips'),
     '{',
     'jobs=""; i=0',
@@ -98,7 +105,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     `  [ -n "$s" ] && { p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done; wait`,
     // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
     `again=""; for j in $jobs; do grep -q "^__rc=0$" ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
-    `if [ -n "$again" ]; then sleep ${retryDelayS(o.expected)}; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
+    `if [ -n "$again" ]; then quiet; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
     '$j',
     'EOF',
     `  p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${RETRY_AT_ONCE})) -eq 0 ] && wait; done; wait; fi`,
