@@ -290,6 +290,10 @@ async function prepareServiceRun(hosts: DockerHosts, o: MatrixOptions) {
   const t = Date.now();
   await sweepProbeServices(via, o.logger, runId);
   const sweepMs = Date.now() - t;
+  // As in container mode: Docker 20.10 loses track of a node that rejoins an overlay seconds after
+  // leaving it (an earlier run's probes). Only the manager can be asked here; a recent leave there
+  // (typically an earlier run's probe, which left everywhere at once) is waited out.
+  const settleMs = await waitOutRecentLeaves(hosts, [o.via], net.Id, o.onProgress, o.signal);
   const largeSize = largeSizeOf(net);
   const options: ServiceRunOptions = {
     ...o,
@@ -301,12 +305,12 @@ async function prepareServiceRun(hosts: DockerHosts, o: MatrixOptions) {
     largeSize,
     convergeTimeoutMs: o.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS,
   };
-  return { runId, net, via, sweepMs, largeSize, options };
+  return { runId, net, via, sweepMs, settleMs, largeSize, options };
 }
 
 /** Service mode: one swarm service through the manager. */
 async function serviceRun(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixResult> {
-  const { net, via, sweepMs, largeSize, options } = await prepareServiceRun(hosts, o);
+  const { net, via, sweepMs, settleMs, largeSize, options } = await prepareServiceRun(hosts, o);
   const r = await runServiceMatrix(via, options);
   const ok = r.problems.length === 0 && r.cells.every((c) => c.ok);
   return {
@@ -318,7 +322,7 @@ async function serviceRun(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixR
     diagnoses: r.diagnoses,
     problems: r.problems,
     largeSize,
-    timings: { sweepMs, settleMs: 0, convergeMs: 0, ...r.timings },
+    timings: { sweepMs, settleMs, convergeMs: 0, ...r.timings },
   };
 }
 
@@ -328,10 +332,10 @@ async function serviceRun(hosts: DockerHosts, o: MatrixOptions): Promise<MatrixR
  * is every task's newest round. Its problems are the latest round's.
  */
 export async function placeServiceWatch(hosts: DockerHosts, o: MatrixOptions, intervalS: number): Promise<PlacedMatrix> {
-  const { runId, net, via, sweepMs, largeSize, options } = await prepareServiceRun(hosts, o);
+  const { runId, net, via, sweepMs, settleMs, largeSize, options } = await prepareServiceRun(hosts, o);
   const watch = await openServiceWatch(via, options, intervalS);
   const problems = [...watch.problems];
-  const timings = { sweepMs, settleMs: 0, convergeMs: 0, cleanupMs: 0, placeMs: 0 };
+  const timings = { sweepMs, settleMs, convergeMs: 0, cleanupMs: 0, placeMs: 0 };
   return {
     runId,
     network: net.Name,

@@ -38,17 +38,26 @@ export async function changeNode(via: DockerHost, ref: string, change: NodeChang
     }
   }
   await via.call(`update node ${node.hostname}`, async (d) => {
-    const current = (await d.getNode(node.id).inspect()) as NodeAnswer;
-    const spec = { ...(current.Spec ?? {}) } as Record<string, unknown>;
-    if (change.kind === 'role') spec.Role = change.role;
-    if (change.kind === 'availability') spec.Availability = change.availability;
-    if (change.kind === 'labels') {
-      const labels: Record<string, string> = { ...((current.Spec?.Labels as Record<string, string> | null) ?? {}) };
-      for (const key of change.remove ?? []) delete labels[key];
-      Object.assign(labels, change.add ?? {});
-      spec.Labels = labels;
+    // The update names the version it read; a node whose version moved on meanwhile ("update out of
+    // sequence") is read and updated once more.
+    for (let attempt = 1; ; attempt++) {
+      const current = (await d.getNode(node.id).inspect()) as NodeAnswer;
+      const spec = { ...(current.Spec ?? {}) } as Record<string, unknown>;
+      if (change.kind === 'role') spec.Role = change.role;
+      if (change.kind === 'availability') spec.Availability = change.availability;
+      if (change.kind === 'labels') {
+        const labels: Record<string, string> = { ...((current.Spec?.Labels as Record<string, string> | null) ?? {}) };
+        for (const key of change.remove ?? []) delete labels[key];
+        Object.assign(labels, change.add ?? {});
+        spec.Labels = labels;
+      }
+      try {
+        await d.getNode(node.id).update({ _query: { version: current.Version?.Index ?? 0 }, _body: spec });
+        return;
+      } catch (err) {
+        if (attempt >= 2 || !/out of sequence/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      }
     }
-    await d.getNode(node.id).update({ _query: { version: current.Version?.Index ?? 0 }, _body: spec });
   });
   if (change.kind !== 'role') return findNode(await listNodes(via), node.id);
   // A role change takes effect when Raft has the manager in (or out of) its member list: wait for it,
