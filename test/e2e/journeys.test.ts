@@ -4,7 +4,7 @@
 // does all three).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -290,6 +290,14 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         (x) => x.some((n) => n.severity === 'info' && n.message === 'Forgot 0 saved passphrases and passwords for h1.'),
         10_000,
       );
+      // The core bundle was loaded through V8's code cache: its cache is written in the extension's
+      // global storage 5 s after the load, for the next window's first tree.
+      const cacheDir = path.join(cs.userDataDir, 'User', 'globalStorage', 'swarm-overlay.swarm-overlay', 'code-cache');
+      const cached = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => /^core-[0-9a-f]{16}\.v8$/.test(f)) : []);
+      const until = Date.now() + 15_000;
+      while (cached().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+      assert.equal(cached().length, 1, `one code cache of dist/core.js in ${cacheDir}`);
+      assert.ok(statSync(path.join(cacheDir, cached()[0]!)).size > 10_000);
     }),
   );
 

@@ -9,7 +9,7 @@ import { PROBE_LABEL } from '../../src/core/matrix/probes';
 import { type MatrixResult, runMatrix } from '../../src/core/matrix/runMatrix';
 import { TEMPORARY_LABEL } from '../../src/core/matrix/temporaryCopy';
 import { createOverlay } from '../../src/core/networks/overlayNetworks';
-import { freshSwarm, labMatrixArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
+import { freshSwarm, gossipLog, labMatrixArgs, labCore, leaveSwarms, probesLeft, spawnCliProcess } from '../support/lab';
 
 const IMAGE = 'swarm-overlay/probe:busybox';
 const names = ['h1', 'h2', 'h3'];
@@ -30,7 +30,8 @@ function assertGreen(r: MatrixResult, what: string): void {
   console.log(
     `concurrentRuns: ${what}: ${r.ok ? 'green' : 'NOT green'}, settle ${settleMs} ms, converge ${convergeMs} ms, measure ${measureMs} ms`,
   );
-  assert.equal(r.ok, true, `${what}: ${failures(r)}`);
+  // Not green: what each daemon last said about gossip goes with the failure.
+  assert.equal(r.ok, true, r.ok ? what : `${what}: ${failures(r)}\n${gossipLog(r.hosts)}`);
   assert.equal(r.cells.length, r.hosts.length ** 2, what);
 }
 

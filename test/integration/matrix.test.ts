@@ -8,9 +8,8 @@ import type { Core } from '../../src/core/core';
 import { TEMPORARY_LABEL } from '../../src/core/matrix/lease';
 import { runMatrix } from '../../src/core/matrix/runMatrix';
 import { createOverlay, removeOverlay } from '../../src/core/networks/overlayNetworks';
-import { initSwarm, joinSwarm } from '../../src/core/swarm/swarmActions';
 import type { MatrixReport } from '../../src/shared/matrix';
-import { LAB_DIR, kernelEsp, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
+import { LAB_DIR, freshSwarm, kernelEsp, lab, labCliArgs, labCore, labExec, leaveSwarms, probesLeft, runCliProcess } from '../support/lab';
 
 const L = lab();
 const IMAGE = 'swarm-overlay/probe:busybox';
@@ -45,10 +44,7 @@ describe('connectivity matrix', () => {
 
   before(async () => {
     core = labCore({}, lines);
-    await leaveSwarms(core, names);
-    await initSwarm(h('h1'), { advertiseAddr: '10.99.0.1' });
-    await joinSwarm(h('h2'), h('h1'), 'worker', core.redactor);
-    await joinSwarm(h('h3'), h('h1'), 'worker', core.redactor);
+    await freshSwarm(core, names);
     await createOverlay(core.hosts, h('h1'), names, { name: 'so-matrix', attachable: true, encrypted: false, internal: false, labels: {} });
   });
   after(async () => {

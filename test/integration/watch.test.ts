@@ -199,7 +199,7 @@ describe('matrix watch', () => {
     assert.equal(await probesLeft(core, names), 0);
   });
 
-  for (const mode of ['containers'] as const)
+  for (const mode of ['containers', 'service'] as const)
     test(`CLI --watch --json --mode ${mode}: one JSON line per round, Ctrl+C after 2 stops it with the last round exit code, no probe left`, async () => {
       const child = spawnCliProcess(labMatrixArgs(NET, '--mode', mode, '--watch', '--interval', '1', '--json'));
       let stdout = '';

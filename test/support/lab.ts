@@ -127,12 +127,86 @@ export async function leaveSwarms(core: Core, names: string[]): Promise<void> {
       .catch(() => undefined);
 }
 
-/** A fresh swarm over the given hosts: the first inits it (advertising 10.99.0.1), the others join as workers. */
+/**
+ * A fresh swarm over the given hosts: the first inits it (advertising 10.99.0.1), the others join as
+ * workers; it returns once every host gossips with every other (see gossipConverged).
+ */
 export async function freshSwarm(core: Core, names: string[]): Promise<void> {
   await leaveSwarms(core, names);
   const [first, ...rest] = names.map((n) => core.hosts.get(n));
   await initSwarm(first!, { advertiseAddr: '10.99.0.1' });
   for (const w of rest) await joinSwarm(w, first!, 'worker', core.redactor);
+  await gossipConverged(core, names);
+}
+
+/** Each host's gossip peers on a swarm-scoped network, as its own daemon lists them (`docker network inspect -v`). */
+export async function gossipPeers(core: Core, names: string[], network = 'ingress'): Promise<Record<string, string[]>> {
+  const views = await Promise.all(
+    names.map(async (n) => {
+      const info = (await core.hosts
+        .get(n)
+        .call('inspect the network', (d) =>
+          (d.getNetwork(network) as unknown as { inspect(o: object): Promise<unknown> }).inspect({ verbose: true }),
+        )
+        .catch(() => ({}))) as { Peers?: Array<{ IP: string }> | null };
+      return [n, (info.Peers ?? []).map((p) => p.IP).sort()] as const;
+    }),
+  );
+  return Object.fromEntries(views);
+}
+
+/** What each host's dockerd last said about gossip (memberlist, cluster joins), for a failure message. */
+export function gossipLog(names: string[], lines = 4): string {
+  return names
+    .map((n) => {
+      const file = path.join(STATE, 'hosts', n, 'dockerd.log');
+      const said = existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((l) => /memberlist|gossip|networkdb|agentInit|bulk sync/i.test(l))
+            .slice(-lines)
+            .map((l) => l.replace(/^time="[^"]*T([\d:.]{8,12})\d*Z"/, '$1').slice(0, 200))
+        : [];
+      return `${n}: ${said.join(' | ') || '(nothing)'}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Waits until every host's daemon lists every other host as a gossip peer on the ingress network (which
+ * every swarm node joins): `swarm join` returns before that. Docker 20.10 now and then leaves a node that
+ * left and rejoined moments before out of the gossip; then that node leaves and joins once more (said on
+ * stderr, with what the daemons logged), and a second miss fails with the peers and the daemons' words.
+ */
+export async function gossipConverged(core: Core, names: string[], ms = 30_000): Promise<void> {
+  const addrs = Object.fromEntries(names.map((n) => [n, core.hosts.get(n).config.host]));
+  const missing = async () => {
+    const peers = await gossipPeers(core, names);
+    return names.map((n) => ({ n, lacks: names.filter((o) => !peers[n]!.includes(addrs[o]!)) })).filter((x) => x.lacks.length > 0);
+  };
+  const wait = async () => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = await missing();
+      if (m.length === 0 || Date.now() > end) return m;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const t = Date.now();
+  let m = await wait();
+  if (m.length === 0) return;
+  const say = (x: typeof m) => x.map((y) => `${y.n} lacks ${y.lacks.join(', ')}`).join('; ');
+  process.stderr.write(`lab: after ${Date.now() - t} ms the gossip had not converged (${say(m)}); they rejoin\n${gossipLog(names)}\n`);
+  const manager = core.hosts.get(names[0]!);
+  for (const { n } of m.filter((x) => x.n !== names[0])) {
+    await core.hosts
+      .get(n)
+      .call('leave', (d) => d.swarmLeave({ force: true }))
+      .catch(() => undefined);
+    await joinSwarm(core.hosts.get(n), manager, 'worker', core.redactor);
+  }
+  m = await wait();
+  assert.equal(m.length, 0, `the swarm's gossip did not converge: ${say(m)}\n${gossipLog(names)}`);
 }
 
 /** Each host's engine as test/lab/up.sh recorded it (a lab may mix engines, LAB_ENGINES): dockerd's version and API version. */

@@ -103,7 +103,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     '$j',
     'EOF',
     `  [ -n "$s" ] && { p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done; wait`,
-    // Failed pings get one more try a moment later (a lone lost reply on a busy machine).
+    // Failed pings get one more try once nobody pings this task any more (`quiet`): a lone reply lost on a busy machine.
     `again=""; for j in $jobs; do grep -q "^__rc=0$" ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
     `if [ -n "$again" ]; then quiet; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
     '$j',

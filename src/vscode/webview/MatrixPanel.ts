@@ -135,7 +135,11 @@ export class MatrixPanel {
             vscode.l10n.t('Check a Temporary Copy'),
           ).then(
             () => true,
-            () => false,
+            () => {
+              // Declined: no run follows, so the plan asked for it must not serve a later one.
+              this.askedPlan = undefined;
+              return false;
+            },
           );
         },
         run: async (r) => {
