@@ -829,16 +829,21 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
   );
 
   test(
-    'J8: a service in the Swarm view under Services; Scale… to 3 from its menu; its logs in a read-only document',
+    "J8: a stack's service in the Swarm view under Services; Scale… to 3 from its menu; its tasks; Check Service Connectivity; its logs in a read-only document",
     { timeout: 120_000 },
     onScreen('j8', async (t) => {
-      const SERVICE = 'so-e2e-web';
+      // A service of a stack (the label `docker stack deploy` gives its services) on an overlay of its own.
+      const STACK = 'so-e2e';
+      const SERVICE = `${STACK}_web`;
+      const NET = 'so-e2e-svcnet';
       // A swarm on h1 (J2 made one; alone, this journey makes its own) and a service made with the docker CLI.
       if (labExec('h1', ['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}']).trim() !== 'active')
         labExec('h1', ['docker', 'swarm', 'init', '--advertise-addr', '10.99.0.1']);
       // By image id: a tag makes the node ask the unreachable registry first.
       const image = labExec('h1', ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'swarm-overlay/probe:busybox']).trim();
       labExecStatus('h1', ['docker', 'service', 'rm', SERVICE]); // whatever an earlier run left
+      if (!labExec('h1', ['docker', 'network', 'ls', '--format', '{{.Name}}']).split('\n').includes(NET))
+        labExec('h1', ['docker', 'network', 'create', '-d', 'overlay', NET]);
       labExec('h1', [
         'docker',
         'service',
@@ -846,6 +851,13 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         '-d',
         '--name',
         SERVICE,
+        '--label',
+        `com.docker.stack.namespace=${STACK}`,
+        '--network',
+        NET,
+        // The lab's kernel has no IPVS for a VIP (the check says so, see checkService.test.ts): DNS round robin.
+        '--endpoint-mode',
+        'dnsrr',
         '--constraint',
         'node.hostname==h1',
         '--stop-grace-period',
@@ -869,9 +881,21 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
           30_000,
         );
         t.diagnostic(`Swarm view: ${JSON.stringify(shown)}`);
+        // Services › the stack › its service, one level deeper each.
+        const at = (label: string) => shown.find((x) => x.label === label);
+        assert.match(at(STACK)?.description ?? '', /^stack · 1 service$/);
+        assert.equal(at(STACK)!.level, at('Services')!.level + 1, 'the stack is under Services');
+        assert.equal(row(shown)!.level, at(STACK)!.level + 1, 'the service is under its stack');
         await shot(page, 'j8-service-in-tree', t);
         const entries = await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
-        for (const e of ['Scale Service…', 'Force Update (Restart Tasks)', 'Show Service Logs', 'Inspect Service', 'Remove Service…'])
+        for (const e of [
+          'Scale Service…',
+          'Force Update (Restart Tasks)',
+          'Check Service Connectivity',
+          'Show Service Logs',
+          'Inspect Service',
+          'Remove Service…',
+        ])
           assert.ok(entries.includes(e), `the service's menu has ${e}: ${entries.join(', ')}`);
         await clickMenuEntry(page, 'Scale Service…');
         const refused = await typeInQuickInput(page, `Scale ${SERVICE}`, 'three', { submit: false });
@@ -886,6 +910,35 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         );
         assert.equal(labExec('h1', ['docker', 'service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']).trim(), '3/3');
         await shot(page, 'j8-scaled-to-3', t);
+
+        // Its tasks, one row each under the service: node, state, address on the overlay.
+        await treeItem(page, 'Swarm', SERVICE).locator('.monaco-tl-twistie').click();
+        const tasks = await waitUntil(
+          page,
+          `the 3 tasks of ${SERVICE}`,
+          async () => (await treeRows(page, 'Swarm')).filter((x) => new RegExp(`^${STACK}_web\\.\\d$`).test(x.label)),
+          (r) => r.length === 3 && r.every((x) => /^h1 · running · so-e2e-svcnet 10\.\d+\.\d+\.\d+$/.test(x.description)),
+          20_000,
+        );
+        assert.equal(new Set(tasks.map((x) => x.label)).size, 3);
+        await shot(page, 'j8-tasks', t);
+
+        // Check Service Connectivity from the service's menu: a read-only Markdown document with the verdict.
+        await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
+        await clickMenuEntry(page, 'Check Service Connectivity');
+        const report = page.locator('.tabs-container .tab', { hasText: `Service ${SERVICE} connectivity.md` }).first();
+        await report.waitFor({ state: 'visible', timeout: 90_000 });
+        await page
+          .locator('.editor-instance .view-lines', { hasText: /Every\scheck\spasses\./ })
+          .first()
+          .waitFor({ timeout: 20_000 });
+        const text = ((await page.locator('.editor-instance .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+        assert.match(text, new RegExp(`Connectivity of the service ${SERVICE}`));
+        assert.match(text, /Endpoint mode dnsrr, on so-e2e-svcnet\./);
+        await shot(page, 'j8-check-service', t);
+        await runCommand(page, 'View: Close Editor');
+        await report.waitFor({ state: 'hidden', timeout: 10_000 });
+        assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'closing the check asks nothing');
 
         // Show Service Logs: a read-only document titled by the service, closed without a save prompt.
         await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
@@ -903,6 +956,9 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         timings.serviceJourneyMs = Date.now() - t0;
       } finally {
         labExec('h1', ['docker', 'service', 'rm', SERVICE]);
+        // The network goes once the tasks have let go of it (a few seconds).
+        for (let i = 0; i < 60 && labExecStatus('h1', ['docker', 'network', 'rm', NET]) !== 0; i++)
+          await new Promise((r) => setTimeout(r, 250));
       }
     }),
   );
