@@ -2,10 +2,12 @@
 // hosts against the same checks scripted the seed's way with the docker CLI over SSH, one after
 // the other; then the full run from 2 to 6 hosts and at 12; the measuring phase against the ping budget; and
 // watch mode side by side with those full runs: a round on probes already placed, at 3, 6 and 12 hosts.
-// Twelve lab hosts share two cores: a 12-host run that loses a reply is reported, not fatal.
+// Twelve lab hosts share two cores: a 12-host run that loses a reply is reported, not fatal. Last, how much
+// of the 12-host time is that shared CPU: one probe placed alone against twelve at once, with the machine's
+// busy CPUs and this process's own CPU time (BENCH_MATRIX_ONLY=share runs that part alone).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCore } from '../src/core/core';
@@ -20,6 +22,73 @@ import { initSwarm, joinSwarm } from '../src/core/swarm/swarmActions';
 const STATE = process.env.LAB_STATE ?? path.join(__dirname, '..', 'test', 'lab', '.state');
 const IMAGE = 'swarm-overlay/probe:busybox';
 const NET = 'so-bench';
+
+/** The machine's CPU time, busy and all, in clock ticks since boot (first line of /proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3]! - f[4]!, total };
+}
+
+/** Runs `fn` and says how long it took, how busy the machine's CPUs were meanwhile and this process's CPU time. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; busy: number; ownMs: number }> {
+  const m0 = machineCpu();
+  const u0 = process.cpuUsage();
+  const t = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t;
+  const u = process.cpuUsage(u0);
+  const m1 = machineCpu();
+  return { value, ms, busy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total), ownMs: (u.user + u.system) / 1000 };
+}
+
+/**
+ * How much of the 12-host time is the lab's shared CPU (issue 12 §3): one probe placed alone against twelve
+ * at once (on real hosts each would place on its own CPU, as the one alone does here), then a 12-host
+ * round on those probes; each with the machine's busy CPUs and this process's own CPU time.
+ */
+async function sharedCpu(core: ReturnType<typeof createCore>, names: string[], settle: () => Promise<unknown>): Promise<string[]> {
+  const place = async (hosts: string[]) => {
+    await settle();
+    return measured(() => openWatch(core.hosts, { network: NET, via: 'h1', hosts, image: IMAGE, logger: nullLogger }));
+  };
+  const mid = <T extends { ms: number }>(xs: T[]) => [...xs].sort((a, b) => a.ms - b.ms)[Math.floor(xs.length / 2)]!;
+  const alone: Array<Awaited<ReturnType<typeof place>>> = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await place([names[names.length - 1]!]);
+    await p.value.stop();
+    alone.push(p);
+  }
+  const all: Array<Awaited<ReturnType<typeof place>>> = [];
+  const rounds: Array<Awaited<ReturnType<typeof measured>>> = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await place(names);
+    try {
+      rounds.push(await measured(() => p.value.round()));
+    } finally {
+      await p.value.stop();
+    }
+    all.push(p);
+  }
+  const a = mid(alone);
+  const b = mid(all);
+  const r = mid(rounds);
+  const row = (what: string, x: { ms: number; busy: number; ownMs: number }) =>
+    `| ${what} | ${x.ms.toFixed(0)} | ${(x.busy * 100).toFixed(0)} % | ${x.ownMs.toFixed(0)} (${((x.ownMs / x.ms) * 100).toFixed(0)} % of one CPU) |`;
+  return [
+    `Shared CPU (${cpus().length} CPUs for ${names.length} daemons; median of 3 each):`,
+    '',
+    `| what | wall ms | machine's CPUs busy | this process's CPU ms |`,
+    '|---|---:|---:|---:|',
+    row(`placing 1 probe (${names[names.length - 1]} alone)`, a),
+    row(`placing ${names.length} probes at once`, b),
+    row(`a ${names.length}-host watch round (measuring only)`, r),
+    '',
+    `Placing ${names.length} at once took ${(b.ms / a.ms).toFixed(1)}× placing one alone, with the machine's CPUs ${(b.busy * 100).toFixed(0)} % busy ` +
+      `and this process using ${((b.ownMs / b.ms) * 100).toFixed(0)} % of one CPU: the rest is the daemons, containerd, runc and the probes on ` +
+      `the same ${cpus().length} CPUs, which real hosts would each have to themselves.`,
+  ];
+}
 
 async function main(): Promise<void> {
   const hosts = JSON.parse(readFileSync(path.join(STATE, 'hosts.json'), 'utf8')) as HostConfig[];
@@ -48,6 +117,10 @@ async function main(): Promise<void> {
     // that out (src/core/matrix/settle.ts). Runs here start from a settled network, outside the timing,
     // the way a person's runs would: both sides get the same pause.
     const settle = () => new Promise((r) => setTimeout(r, (REJOIN_GAP_S + 1) * 1000));
+    if (process.env.BENCH_MATRIX_ONLY === 'share') {
+      process.stdout.write((await sharedCpu(core, names, settle)).join('\n') + '\n');
+      return;
+    }
     const notes: string[] = [];
     const phases: string[] = [];
     const full = async (n: number, again = true): Promise<{ ms: number; measureMs: number; phases: string }> => {
@@ -191,6 +264,7 @@ async function main(): Promise<void> {
       `Target: a round ≤ 1/5 of a full run → ${watchRows.map(([n, f, , r]) => `${n} hosts ${(r / f).toFixed(2)} ${r / f <= 0.2 ? 'PASS' : 'MISS'}`).join(', ')}`,
     );
     lines.push('', 'Every run, total ms (phases, ms; gossip = until every host knew every probe):', ...phases.map((p) => `- ${p}`));
+    lines.push('', ...(await sharedCpu(core, names, settle)));
     if (notes.length) lines.push('', ...notes);
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

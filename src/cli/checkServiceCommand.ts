@@ -77,6 +77,7 @@ export function checkText(r: ServiceCheckResult, via: string): string {
       r.dns.map((d) => [d.from, dnsText(d.name), dnsText(d.tasks), r.ipvs[d.from] ? 'yes' : 'no']),
     ).trimEnd(),
     '',
+    ...r.notChecked.map((x) => `Not checked: ${x}`),
     r.ok ? 'Every check passes.' : ['Diagnosis:', ...r.diagnoses.map((d) => `- ${d}`)].join('\n'),
   ].join('\n');
 }

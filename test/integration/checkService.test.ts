@@ -39,7 +39,18 @@ describe('check service connectivity', () => {
     });
     await h1().call('create a service', (d) =>
       d.createService(
-        spec('chk-rr', { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 80, PublishedPort: 18090, PublishMode: 'host' }] }, 3),
+        spec(
+          'chk-rr',
+          {
+            Mode: 'dnsrr',
+            Ports: [
+              { Protocol: 'tcp', TargetPort: 80, PublishedPort: 18090, PublishMode: 'host' },
+              // Not tried (no handshake without the service's protocol), and said so.
+              { Protocol: 'udp', TargetPort: 53, PublishedPort: 18053, PublishMode: 'host' },
+            ],
+          },
+          3,
+        ),
       ),
     );
     await h1().call('create a service', (d) => d.createService(spec('chk-vip', { Mode: 'vip' }, 1)));
@@ -61,12 +72,23 @@ describe('check service connectivity', () => {
   test('dnsrr with host-mode ports: every check passes (CLI, --json, exit 0), probes removed', () => {
     const r = runCliProcess([...labCliArgs(), 'check-service', 'chk-rr', '--via', 'h1', '--image', IMAGE, '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    const doc = JSON.parse(r.stdout) as { ok: boolean; hosts: string[]; cells: Array<{ ok: boolean; kind: string }>; dns: unknown[] };
+    const doc = JSON.parse(r.stdout) as {
+      ok: boolean;
+      hosts: string[];
+      cells: Array<{ ok: boolean; kind: string }>;
+      dns: unknown[];
+      notChecked: string[];
+    };
     assert.deepEqual(doc.hosts, names);
     assert.equal(doc.ok, true);
     // 3 tasks + port 18090 on the 3 nodes running a task, from 3 probes; DNS checked from each.
     assert.equal(doc.cells.length, 18);
     assert.equal(doc.dns.length, 3);
+    assert.equal(doc.notChecked.length, 1);
+    assert.match(doc.notChecked[0]!, /^53\/udp \(published as 18053, host mode\) was not tried/);
+    const text = runCliProcess([...labCliArgs(), 'check-service', 'chk-rr', '--via', 'h1', '--image', IMAGE]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Not checked: 53\/udp/m);
   });
 
   test('a VIP service on a kernel without IPVS: the VIP fails on every node while the task answers, diagnosed with the fix', async (t) => {

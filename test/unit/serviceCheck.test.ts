@@ -2,7 +2,7 @@
 // diagnosis for each failure the check names (VIP / load balancer, IPVS, DNS, one node's VXLAN, ingress).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkScript, checkTargets, parseCheckReport } from '../../src/core/services/checkService';
+import { checkScript, checkTargets, parseCheckReport, uncheckedPorts } from '../../src/core/services/checkService';
 import { type CheckCell, type CheckTarget, type DnsCheck, diagnoseServiceCheck } from '../../src/core/services/serviceCheckDiagnosis';
 import type { SwarmService } from '../../src/core/services/services';
 import type { PingResult } from '../../src/shared/matrix';
@@ -74,6 +74,25 @@ function report(
 
 describe('service check', () => {
   const targets = checkTargets(service(), service().networks, NODES, undefined);
+
+  test('UDP and SCTP ports are not tried, and the report says so for each; TCP ports are tried', () => {
+    const mixed = service({
+      ports: [
+        { protocol: 'tcp', target: 80, published: 8080, mode: 'ingress' },
+        { protocol: 'udp', target: 53, published: 5353, mode: 'ingress' },
+        { protocol: 'sctp', target: 9899, mode: 'ingress' },
+      ],
+    });
+    assert.deepEqual(
+      checkTargets(mixed, mixed.networks, NODES, undefined).flatMap((t) => t.ports),
+      [80, 80, 80, 80, 8080, 8080, 8080],
+    );
+    const said = uncheckedPorts(mixed);
+    assert.equal(said.length, 2);
+    assert.match(said[0]!, /^53\/udp \(published as 5353, ingress mode\) was not tried: UDP has no handshake/);
+    assert.match(said[1]!, /^9899\/sctp was not tried: SCTP has no handshake/);
+    assert.deepEqual(uncheckedPorts(service()), []);
+  });
 
   test('targets: the VIP, every running task, the published port on every node (host mode: only where a task runs)', () => {
     assert.deepEqual(

@@ -131,6 +131,20 @@ export function checkTargets(
 }
 
 /**
+ * The service's ports the check cannot try, each as a sentence: UDP and SCTP have no handshake to open
+ * without speaking the service's own protocol (the pings and DNS lookups still test the path to its tasks).
+ */
+export function uncheckedPorts(service: SwarmService): string[] {
+  return service.ports
+    .filter((p) => p.protocol !== 'tcp')
+    .map(
+      (p) =>
+        `${p.target}/${p.protocol}${p.published !== undefined ? ` (published as ${p.published}, ${p.mode} mode)` : ''} was not tried: ` +
+        `${p.protocol.toUpperCase()} has no handshake to open without the service's own protocol; the pings and DNS lookups still test the path to its tasks.`,
+    );
+}
+
+/**
  * `tcp ADDRESS PORT`: 0 when a TCP connection opens. Alpine's busybox nc has `-z`; Debian's small
  * busybox nc does not: it connects (`-w`: connect timeout), half-closes on stdin's end and exits when
  * the server closes; a server that keeps the connection open is cut by `timeout`, which still means it
@@ -267,6 +281,7 @@ export async function checkService(via: DockerHost, o: CheckServiceOptions): Pro
     dns,
     ipvs,
     problems,
+    notChecked: uncheckedPorts(service),
   };
   const diagnoses = diagnoseServiceCheck(report);
   const ok = problems.length === 0 && cells.every((c) => c.ok) && dns.every((d) => d.name.ok && d.tasks.ok);

@@ -61,6 +61,8 @@ export interface ServiceCheckReport {
   ipvs: Record<string, boolean>;
   diagnoses: string[];
   problems: HostProblem[];
+  /** Ports of the service the check could not try (UDP, SCTP), each as a sentence. */
+  notChecked: string[];
 }
 
 const list = (xs: string[]) => xs.join(', ');
@@ -84,7 +86,7 @@ function ipvsFix(nodes: string[]): string {
 }
 
 /** The diagnosis, most telling first; empty when everything answers. */
-export function diagnoseServiceCheck(r: Omit<ServiceCheckReport, 'ok' | 'diagnoses'>): string[] {
+export function diagnoseServiceCheck(r: Omit<ServiceCheckReport, 'ok' | 'diagnoses' | 'notChecked'>): string[] {
   const out: string[] = r.problems.map((p) => `${p.host} took no part: ${p.reason}`);
   const live = r.hosts.filter((h) => !r.problems.some((p) => p.host === h));
   const noIpvs = live.filter((h) => r.ipvs[h] === false);

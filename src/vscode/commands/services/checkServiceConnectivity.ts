@@ -63,6 +63,8 @@ export function checkMarkdown(r: ServiceCheckResult): string {
       (d) => `| ${d.from} | ${dns(d.name)} | ${dns(d.tasks)} | ${r.ipvs[d.from] ? vscode.l10n.t('yes') : vscode.l10n.t('no')} |`,
     ),
     '',
+    ...r.notChecked.map((x) => `- ${vscode.l10n.t('Not checked:')} ${x}`),
+    ...(r.notChecked.length ? [''] : []),
     r.ok ? vscode.l10n.t('Every check passes.') : [`## ${vscode.l10n.t('Diagnosis')}`, '', ...r.diagnoses.map((d) => `- ${d}`)].join('\n'),
     '',
   ].join('\n');
