@@ -154,9 +154,20 @@ export async function clickInlineAction(item: Locator, action: string): Promise<
 
 /** Right-clicks a tree item; returns the entries of the context menu that opens. */
 export async function openContextMenu(page: Page, item: Locator): Promise<string[]> {
-  await item.click({ button: 'right' });
   const menu = page.getByRole('menu').first();
-  await menu.waitFor({ state: 'visible', timeout: 10_000 });
+  // A right-click that lands while the view redraws its rows (a refresh after the last action) hits a row
+  // that is already gone and opens nothing (seen in CI after Remove Host): then right-click again, as a
+  // person would, up to three times.
+  for (let attempt = 1; ; attempt++) {
+    await item.click({ button: 'right' });
+    try {
+      await menu.waitFor({ state: 'visible', timeout: attempt < 3 ? 4_000 : 10_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   const names = await page
     .getByRole('menuitem')
     .evaluateAll((els) => els.map((e) => (e.getAttribute('aria-label') ?? e.textContent ?? '').trim()));
