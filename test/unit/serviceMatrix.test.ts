@@ -57,13 +57,15 @@ describe('service task script', () => {
       );
       // This machine's own ICMP counters stand still for the retry's wait (its own test is below).
       stub('awk', 'echo 7');
-      // The large ping to 10.0.1.5 fails the first time only (a marker file remembers it).
+      // The large ping to 10.0.1.5 fails the first time only (a marker file remembers it); the small one
+      // to 10.0.1.3 loses one reply of three the first time, and exits 0 as busybox's does.
       stub(
         'ping',
         [
           'for a; do t=$a; done',
           'echo "ping $*" >> ' + path.join(dir, 'calls'),
           `if [ "$t" = 10.0.1.5 ] && echo "$*" | grep -q -- "-s 1422" && [ ! -e ${dir}/failed-once ]; then touch ${dir}/failed-once; echo "3 packets transmitted, 0 packets received, 100% packet loss"; exit 1; fi`,
+          `if [ "$t" = 10.0.1.3 ] && ! echo "$*" | grep -q -- "-s" && [ ! -e ${dir}/lost-once ]; then touch ${dir}/lost-once; echo "3 packets transmitted, 2 packets received, 33% packet loss"; exit 0; fi`,
           'echo "3 packets transmitted, 3 packets received, 0% packet loss"; echo "round-trip min/avg/max = 0.1/0.2/0.3 ms"',
         ].join('\n'),
       );
@@ -98,7 +100,12 @@ describe('service task script', () => {
       const calls = execFileSync('cat', [path.join(dir, 'calls')], { encoding: 'utf8' });
       assert.match(calls, /-c 3 -W 2 -i 0\.2 so-probe-r1\.nodea\.taska\n/, 'by name: the task name without the network suffix');
       assert.match(calls, /-c 3 -W 2 -i 0\.2 -s 1422 10\.0\.1\.5\n[^]*-s 1422 10\.0\.1\.5\n/, 'the failed large ping is tried again');
-      assert.equal(calls.trim().split('\n').length, 7);
+      assert.match(
+        calls,
+        /-c 3 -W 2 -i 0\.2 10\.0\.1\.3\n[^]*-c 3 -W 2 -i 0\.2 10\.0\.1\.3\n/,
+        'a ping that lost one reply is tried again',
+      );
+      assert.equal(calls.trim().split('\n').length, 8);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
