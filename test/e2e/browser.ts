@@ -258,8 +258,15 @@ export async function runCommand(page: Page, label: string, attempts = 5): Promi
       .first();
     try {
       await entry.waitFor({ state: 'visible', timeout: 3_000 });
-      await entry.click();
-      return;
+      // A click that lands while the list redraws its rows selects nothing and leaves the palette open
+      // with the text typed: click again (the command's own prompt, if any, replaces that text).
+      for (let click = 1; click <= 3; click++) {
+        await entry.click();
+        const typed = async () => (await box.isVisible()) && (await box.inputValue().catch(() => '')) === `>${label}`;
+        for (let waited = 0; waited < 2_000 && (await typed()); waited += 250) await page.waitForTimeout(250);
+        if (!(await typed())) return;
+      }
+      throw new Error('the palette stayed open');
     } catch {
       await page.keyboard.press('Escape');
       if (i === attempts) break;

@@ -65,7 +65,8 @@ describe('matrix watch', () => {
       const shellPids = () =>
         Promise.all(
           watch.placed.probes.map(async (p) =>
-            (await execInProbe(p, "ps -o pid,args | grep '[_]_round_end' | awk '{print $1}'")).output.trim(),
+            // The shell's command line starts with its loop (ps cuts a long one short, so not its end).
+            (await execInProbe(p, "ps -o pid,args | grep 'sh -c [w]hile read -r n; do' | awk '{print $1}'")).output.trim(),
           ),
         );
       let pids: string[] | undefined;

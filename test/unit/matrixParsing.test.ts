@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -89,6 +89,48 @@ test('the ping script really runs under sh with busybox ping on loopback, and it
   assert.equal(bad!.ok, false);
   assert.equal(parts[0]!.exitCode, 0);
   assert.notEqual(parts[2]!.exitCode, 0);
+});
+
+test('the script collects every output with the shell alone (no cat), keeps odd lines as printed, and leaves no file', () => {
+  const bin = mkdtempSync(path.join(tmpdir(), 'bb-'));
+  // The only commands on PATH: a ping that prints lines echo would mangle, and rm. No cat: collecting must not need one.
+  writeFileSync(
+    path.join(bin, 'ping'),
+    `#!/bin/sh\nfor a; do :; done\nprintf '%s\\n' "-n from $a" 'a \\t backslash' '3 packets transmitted, 3 packets received, 0% packet loss'\nprintf 'no newline at the end'\n`,
+    { mode: 0o755 },
+  );
+  symlinkSync('/bin/busybox', path.join(bin, 'rm'));
+  // Loopback addresses only: busybox's sh below runs its own ping applet, for real.
+  const targets = Array.from({ length: 11 }, (_, i) => ({
+    key: String(i),
+    address: `127.0.0.${i + 1}`,
+    size: i % 3 === 2 ? 1400 : undefined,
+  }));
+  const plan = { count: 2, timeoutS: 1, intervalS: 0.2 };
+  const kept = () => readdirSync('/tmp').filter((f) => f.startsWith('so-ping-'));
+  const before = kept();
+  const dash = splitPingOutput(
+    execFileSync('/bin/sh', ['-c', pingScript(targets, plan)], { encoding: 'utf8', env: { PATH: bin } }),
+    targets.length,
+  );
+  dash.forEach((p, i) => {
+    assert.equal(p.exitCode, 0, `target ${i}`);
+    assert.equal(
+      p.raw,
+      `-n from ${targets[i]!.address}\na \\t backslash\n3 packets transmitted, 3 packets received, 0% packet loss\nno newline at the end`,
+      `target ${i}`,
+    );
+  });
+  // The probes' shell: busybox's ash, with its real ping on loopback.
+  const ash = splitPingOutput(
+    execFileSync('/bin/busybox', ['sh', '-c', pingScript(targets, plan)], { encoding: 'utf8', env: { PATH: bin } }),
+    targets.length,
+  );
+  ash.forEach((p, i) => {
+    assert.equal(p.exitCode, 0, `busybox sh, target ${i}: ${p.raw}`);
+    assert.equal(parsePing(p.raw, p.exitCode).received, 2, `busybox sh, target ${i}: ${p.raw}`);
+  });
+  assert.deepEqual(kept(), before, 'no /tmp/so-ping-* file left');
 });
 
 test('a ping that hangs (e.g. a name lookup sent upstream) is stopped at its limit and said so', () => {

@@ -6,7 +6,16 @@
 // stays up for the others' pings until its lease ends. Every line a task prints starts with
 // `@<node id> `, so the manager tells the reports apart in the interleaved service logs.
 import { IPSEC_CHECK, parseIpsecCheck } from './diagnosis';
-import { PING_FILE, PINGS_AT_ONCE, type PingPlan, collectCommand, pingBound, pingCommand, splitPingOutput } from './pingScript';
+import {
+  PING_FILE,
+  PINGS_AT_ONCE,
+  REMOVE_PING_FILES,
+  type PingPlan,
+  collectCommand,
+  pingBound,
+  pingCommand,
+  splitPingOutput,
+} from './pingScript';
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$/;
 
@@ -111,7 +120,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     '$j',
     'EOF',
     `  p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${RETRY_AT_ONCE})) -eq 0 ] && wait; done; wait; fi`,
-    `for j in $jobs; do k=\${j%%:*}; ${collectCommand('$k')}; done`,
+    `for j in $jobs; do k=\${j%%:*}; ${collectCommand('$k')}; done; ${REMOVE_PING_FILES}`,
     'echo "__done"',
     ...(rounds ? [`r=$((r+1)); sleep ${o.roundsEveryS}; [ "$(date +%s)" -lt "$end" ] || break`, 'done'] : ['break', 'done']),
     // Each line as it comes (a watch's rounds must not wait in a buffer), prefixed with the node id.

@@ -105,17 +105,23 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 }
 
 async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Promise<unknown> {
+  const started = Date.now();
+  ctx.log.debug(`${command.id} started`);
   try {
     // The command runs to its end on the core it started with, even if a setting changes meanwhile.
     const release = ctx.core.hold();
     try {
       return await command.run(ctx, arg as never);
     } finally {
+      ctx.log.debug(`${command.id} ended after ${Date.now() - started} ms`);
       release();
       if (command.refreshes) await ctx.refresher.refresh();
     }
   } catch (err) {
-    if (isCancelled(err)) return undefined;
+    if (isCancelled(err)) {
+      ctx.log.debug(`${command.id}: cancelled (a prompt was dismissed)`);
+      return undefined;
+    }
     const message = ctx.core.redact(err instanceof Error ? err.message : String(err));
     if (isCancelledLate(err)) {
       // The user asked for the cancel: what remains is a warning to act on, not a failure.
