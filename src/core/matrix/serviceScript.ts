@@ -79,6 +79,13 @@ export function waitForTasksInDns(name: string, expected: number, variable: stri
   ];
 }
 
+/**
+ * `passed FILE`: whether a kept ping output is what the verdict (parsePing) calls passed — exit code 0 and
+ * every reply back. Busybox's ping exits 0 when one reply of three came back, and " 0% packet loss" is
+ * never part of "100% packet loss".
+ */
+const PASSED = `passed() { pr=""; pl=""; while IFS= read -r pline || [ -n "$pline" ]; do case "$pline" in __rc=0) pr=1 ;; *" 0% packet loss"*) pl=1 ;; esac; done < "$1"; [ -n "$pr" ] && [ -n "$pl" ]; }`;
+
 export function serviceTaskScript(o: TaskScriptOptions): string {
   for (const name of [o.service, o.network]) if (!SAFE_NAME.test(name)) throw new Error(`unsafe name ${JSON.stringify(name)}`);
   for (const n of [o.expected, o.discoverS, o.leaseS, o.largeSize, o.roundsEveryS ?? 0])
@@ -91,6 +98,7 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     pingBound(o.plan),
     p,
     ...QUIET,
+    PASSED,
     ...waitForTasksInDns(`tasks.${o.service}`, o.expected, 'ips'),
     '{',
     'jobs=""; i=0',
@@ -113,9 +121,8 @@ export function serviceTaskScript(o: TaskScriptOptions): string {
     'EOF',
     `  [ -n "$s" ] && { p "$k" "$a" "$s"; n=$((n+1)); [ $((n % ${PINGS_AT_ONCE})) -eq 0 ] && wait; }; done; wait`,
     // Failed pings get one more try once nobody pings this task any more (`quiet`): a lone reply lost on a busy machine.
-    // Passed is what the verdict calls passed (parsePing): exit 0 and every reply back; busybox exits 0
-    // when one reply of three came back, and " 0% packet loss" is never part of "100% packet loss".
-    `again=""; for j in $jobs; do f=${PING_FILE}\${j%%:*}; grep -q "^__rc=0$" $f && grep -q " 0% packet loss" $f || again="$again $j"; done`,
+    // Passed as the verdict says (PASSED), read by the shell itself: no grep per ping (see collectCommand).
+    `again=""; for j in $jobs; do passed ${PING_FILE}\${j%%:*} || again="$again $j"; done`,
     `if [ -n "$again" ]; then quiet; n=0; for j in $again; do IFS=: read -r k a s <<EOF`,
     '$j',
     'EOF',
