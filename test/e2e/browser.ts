@@ -387,7 +387,11 @@ export async function toasts(page: Page): Promise<Toast[]> {
 
 /** Throws with the message of any error notification on screen. */
 export async function assertNoErrorToast(page: Page, during: string): Promise<void> {
-  const errors = (await toasts(page)).filter((t) => t.severity === 'error');
+  noErrorIn(await toasts(page), during);
+}
+
+function noErrorIn(shown: Toast[], during: string): void {
+  const errors = shown.filter((t) => t.severity === 'error');
   if (errors.length) throw new Error(`Error notification during ${during}: ${errors.map((e) => e.message).join(' | ')}`);
 }
 
@@ -401,15 +405,18 @@ export async function waitUntil<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
+  // Every notification seen while waiting: an information message hides itself after a few seconds.
+  const seen = new Set<string>();
   while (Date.now() < deadline) {
     last = await probe();
     if (ok(last)) return last;
-    await assertNoErrorToast(page, what);
+    const now = await toasts(page);
+    for (const n of now) seen.add(`${n.severity}: ${n.message}`);
+    noErrorIn(now, what);
     await page.waitForTimeout(250);
   }
-  const shown = await toasts(page).catch(() => []);
   throw new Error(
-    `Timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications: ${JSON.stringify(shown)}`,
+    `Timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${JSON.stringify(last)}; notifications meanwhile: ${JSON.stringify([...seen])}`,
   );
 }
 

@@ -3,6 +3,7 @@
 // has the views read the hosts again when it ends, however it ends.
 import * as vscode from 'vscode';
 import { isCancelled, isCancelledLate } from '../../core/errors';
+import { NothingToDo } from '../platform/ui';
 import type { CommandContext } from './CommandContext';
 import type { HostNode } from '../tree/HostsTreeProvider';
 import type { NetworkItem } from '../tree/NetworksTreeProvider';
@@ -119,7 +120,8 @@ async function run(ctx: CommandContext, command: CommandSpec, arg: unknown): Pro
     }
   } catch (err) {
     if (isCancelled(err)) {
-      ctx.log.debug(`${command.id}: cancelled (a prompt was dismissed)`);
+      if (err instanceof NothingToDo) ctx.log.debug(`${command.id}: nothing to do (${err.said})`);
+      else ctx.log.debug(`${command.id}: cancelled (a prompt was dismissed)`);
       return undefined;
     }
     const message = ctx.core.redact(err instanceof Error ? err.message : String(err));

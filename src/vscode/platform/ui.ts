@@ -174,9 +174,16 @@ export async function confirm(message: string, detail: string, action: string): 
 }
 
 /** Nothing to pick from: said as information, not as an error, and the command stops. */
+/** A command that ends quietly after saying there was nothing to do; its log line says what (registerCommands). */
+export class NothingToDo extends Cancelled {
+  constructor(readonly said: string) {
+    super();
+  }
+}
+
 export function nothingToDo(message: string): never {
   void vscode.window.showInformationMessage(message);
-  throw new Cancelled();
+  throw new NothingToDo(message);
 }
 
 /**
