@@ -112,7 +112,7 @@ export async function pickNetwork(
     nothingToDo(vscode.l10n.t('This swarm has no overlay network of its own: create one with "Create Overlay Network…".'));
   const picked = await pick(
     list.map((n) => ({ label: n.name, description: n.subnets.map((s) => s.subnet).join(', ') })),
-    { title },
+    { title, ignoreFocusOut: false },
   );
   return { via, name: picked.label, swarm: true };
 }
