@@ -1348,9 +1348,10 @@ describe('an untrusted workspace cannot choose the hosts, their keys or the prob
       await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: 20_000 });
       const trusted = await waitUntil(
         page,
-        'ws-chosen connected once trusted',
+        "ws-chosen connected once trusted, and the user's hosts gone from the view",
         () => treeRows(page, 'Docker Hosts'),
-        (r) => connected(r, ['ws-chosen']),
+        // The view redraws in steps: ws-chosen can be connected while the rows from before trust still show.
+        (r) => connected(r, ['ws-chosen']) && r.length === 1,
         60_000,
       );
       await shot(page, 'j7-trusted', t);
