@@ -984,11 +984,12 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         // Focus in the matrix panel left open by the journeys before (alone, J12 opens none): the palette
         // hands focus back to the webview while the network pick opens, which once closed the pick.
         const panelTab = page.locator('.tabs-container .tab', { hasText: /^\s*Connectivity Matrix\s*$/ }).first();
-        if (await panelTab.isVisible()) {
+        const panelOpen = await panelTab.isVisible();
+        if (panelOpen) {
           await panelTab.click();
           await webviewFrame(page).locator('#run').focus();
         }
-        t.diagnostic(`focus in a matrix panel before the palette: ${await panelTab.isVisible()}`);
+        t.diagnostic(`focus in a matrix panel before the palette: ${panelOpen}`);
         const t0 = Date.now();
         // From the palette with the network picked, the run starts at once (issue 14 §9).
         await runCommand(page, 'Swarm Overlay: Run Connectivity Matrix');

@@ -173,7 +173,6 @@ export async function confirm(message: string, detail: string, action: string): 
   if (choice !== action) throw new Cancelled();
 }
 
-/** Nothing to pick from: said as information, not as an error, and the command stops. */
 /** A command that ends quietly after saying there was nothing to do; its log line says what (registerCommands). */
 export class NothingToDo extends Cancelled {
   constructor(readonly said: string) {
@@ -181,6 +180,7 @@ export class NothingToDo extends Cancelled {
   }
 }
 
+/** Nothing to pick from: said as information, not as an error, and the command stops. */
 export function nothingToDo(message: string): never {
   void vscode.window.showInformationMessage(message);
   throw new NothingToDo(message);
