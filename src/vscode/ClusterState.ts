@@ -1,10 +1,15 @@
-// What the views show, read once per refresh: every host's status, the swarms among them, and each
-// swarm's services (three requests per swarm, once per refresh, after its nodes).
+// What the views show, read once per refresh: every host's status, the swarms among them, each
+// swarm's services and networks (three requests per swarm, once per refresh, after its nodes) and
+// each reachable host's local networks (one request per host).
 // Refreshes coalesce per host: a refresh asked for while a host's read runs is served by one more read after it.
+// The views redraw only when what they show changed: a refresh that finds everything as it was redraws
+// nothing, so an idle view keeps its rows (and a context menu opened on one runs on that item: a row
+// redrawn under an open menu hands its command no item).
 // When to refresh is decided in one place only: RefreshManager. What the welcomes and the walkthrough
 // key on is published from here, with every change (setContext, see viewContext.ts).
 import * as vscode from 'vscode';
 import type { HostStatus } from '../core/model';
+import type { NetworkSummary } from '../core/networks/overlayNetworks';
 import type { ServicesView } from '../core/services/services';
 import type { SwarmsView } from '../core/swarm/swarmOverview';
 import type { CoreService } from './platform/CoreService';
@@ -13,13 +18,20 @@ import { WALKTHROUGH_PULSE, viewContext } from './viewContext';
 
 export class ClusterState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
+  /** What the views show changed. */
   readonly onDidChange = this.changed.event;
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  /** A whole refresh ended, changed or not (what is read only when shown, like a network's members, reads again). */
+  readonly onDidRefresh = this.refreshed.event;
+  /** What the views showed when they last redrew (see `fire`). */
+  private drawn: string | undefined;
+  private redraws = 0;
   statuses = new Map<string, HostStatus>();
   swarms: SwarmsView = { swarms: [], standalone: [] };
   /** Per cluster id: its services as last read, or why they could not be. */
   services = new Map<string, { services?: ServicesView; error?: string }>();
-  /** Per cluster id: how many custom overlay networks it had at the last refresh. */
-  overlays = new Map<string, number>();
+  /** Per network scope (`networkScopeKey`): its networks as last read, or why they could not be. */
+  networks = new Map<string, { networks?: NetworkSummary[]; error?: string }>();
   /** How many hosts the settings named at the last refresh. */
   private configured = 0;
   private readonly published = new Map<string, string | boolean>();
@@ -70,6 +82,7 @@ export class ClusterState implements vscode.Disposable {
   refresh(): Promise<void> {
     const run = (async () => {
       const started = Date.now();
+      const redrawsBefore = this.redraws;
       let names: string[];
       try {
         names = this.core
@@ -88,10 +101,15 @@ export class ClusterState implements vscode.Disposable {
       // Each host read already asked for an overview after its status landed: wait for that one
       // rather than asking for another (an overview reads every manager's node list).
       await (this.overview ?? this.readOverview());
-      await this.readServices();
+      await this.readDetails();
       this.loadedOnce = true;
       this.fire();
-      this.log.debug(`refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms`);
+      const redraws = this.redraws - redrawsBefore;
+      this.log.debug(
+        `refresh: ${names.length} host(s), ${this.swarms.swarms.length} swarm(s) in ${Date.now() - started} ms; ` +
+          (redraws ? `views redrawn ${redraws} time(s)` : 'views unchanged'),
+      );
+      this.refreshed.fire();
     })();
     this.pending = run;
     void run.finally(() => {
@@ -152,27 +170,41 @@ export class ClusterState implements vscode.Disposable {
     return this.overview;
   }
 
-  // Once per refresh, through the manager each swarm was read through (the overviews a host read
-  // starts meanwhile show the services read last); with them, how many overlays each swarm has.
-  private async readServices(): Promise<void> {
-    const next = new Map<string, { services?: ServicesView; error?: string }>();
-    const overlays = new Map<string, number>();
+  // Once per refresh: through the manager each swarm was read through, its services and networks (the
+  // overviews a host read starts meanwhile show the services read last); each reachable host's own
+  // networks. One network list per host serves both its own and, on a manager, its swarm's.
+  private async readDetails(): Promise<void> {
     const { api } = this.core;
-    await Promise.all(
-      this.swarms.swarms.map(async (s) => {
-        if (!s.via) return;
-        const host = this.core.host(s.via);
-        const [services, networks] = await Promise.allSettled([api.readServices(host, s.nodes), api.listNetworks(host)]);
-        next.set(
-          s.clusterId,
-          services.status === 'fulfilled' ? { services: services.value } : { error: this.core.redact(api.userMessage(services.reason)) },
-        );
-        if (networks.status === 'fulfilled')
-          overlays.set(s.clusterId, networks.value.filter((n) => n.scope === 'swarm' && n.driver === 'overlay' && !n.builtIn).length);
-      }),
-    );
-    this.services = next;
-    this.overlays = overlays;
+    const message = (reason: unknown) => this.core.redact(api.userMessage(reason));
+    const swarms = this.swarms.swarms.filter((s) => s.via);
+    const reachable = [...this.statuses.values()].filter((h) => h.reachable).map((h) => h.name);
+    const lists = new Map<string, Promise<NetworkSummary[]>>();
+    for (const name of [...swarms.map((s) => s.via!), ...reachable])
+      if (!lists.has(name)) lists.set(name, api.listNetworks(this.core.host(name)));
+    const settle = <T>(p: Promise<T>): Promise<{ value?: T; error?: string }> =>
+      p.then(
+        (value) => ({ value }),
+        (err: unknown) => ({ error: message(err) }),
+      );
+    // Read at once, kept in a fixed order (what the views show is compared as a whole, see `fire`).
+    const [services, swarmNetworks, hostNetworks] = await Promise.all([
+      Promise.all(swarms.map((s) => settle(api.readServices(this.core.host(s.via!), s.nodes, lists.get(s.via!))))),
+      Promise.all(swarms.map((s) => settle(lists.get(s.via!)!))),
+      Promise.all(reachable.map((name) => settle(lists.get(name)!))),
+    ]);
+    const scoped = (read: { value?: NetworkSummary[]; error?: string }, swarmScope: boolean) =>
+      read.value ? { networks: read.value.filter((n) => (n.scope === 'swarm') === swarmScope) } : { error: read.error };
+    this.services = new Map(swarms.map((s, i) => [s.clusterId, { services: services[i]!.value, error: services[i]!.error }]));
+    this.networks = new Map([
+      ...swarms.map((s, i) => [networkScopeKey({ kind: 'swarm', id: s.clusterId }), scoped(swarmNetworks[i]!, true)] as const),
+      ...reachable.map((name, i) => [networkScopeKey({ kind: 'host', host: name }), scoped(hostNetworks[i]!, false)] as const),
+    ]);
+  }
+
+  /** How many custom overlay networks the swarm had at the last refresh. */
+  private overlays(clusterId: string): number {
+    const list = this.networks.get(networkScopeKey({ kind: 'swarm', id: clusterId }))?.networks ?? [];
+    return list.filter((n) => n.driver === 'overlay' && !n.builtIn).length;
   }
 
   private fire(): void {
@@ -180,7 +212,7 @@ export class ClusterState implements vscode.Disposable {
       configured: this.configured,
       loaded: this.loadedOnce,
       standalone: this.swarms.standalone.length,
-      swarms: this.swarms.swarms.map((s) => ({ nodes: s.nodes.length, overlays: this.overlays.get(s.clusterId) ?? 0 })),
+      swarms: this.swarms.swarms.map((s) => ({ nodes: s.nodes.length, overlays: this.overlays(s.clusterId) })),
       matrixRan: this.matrixRan,
     });
     for (const [key, value] of Object.entries(keys)) {
@@ -188,6 +220,21 @@ export class ClusterState implements vscode.Disposable {
       this.published.set(key, value);
       void vscode.commands.executeCommand('setContext', key, value);
     }
+    // Everything the three views draw, hosts as configured included (the Hosts view lists them before
+    // they answer); kept in memory only, never logged.
+    const shown = JSON.stringify([
+      this.loadedOnce,
+      this.matrixRan,
+      this.core.configuredHosts().map((h) => [h.name, h.user, h.host, h.port]),
+      this.core.problems,
+      [...this.statuses],
+      this.swarms,
+      [...this.services],
+      [...this.networks],
+    ]);
+    if (shown === this.drawn) return;
+    this.drawn = shown;
+    this.redraws++;
     this.changed.fire();
   }
 
@@ -198,6 +245,12 @@ export class ClusterState implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.refreshed.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The key of a network scope in `ClusterState.networks`: a swarm's networks, or one host's own. */
+export function networkScopeKey(scope: { kind: 'swarm'; id: string } | { kind: 'host'; host: string }): string {
+  return scope.kind === 'swarm' ? `swarm/${scope.id}` : `host/${scope.host}`;
 }

@@ -541,6 +541,20 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         doc.IPAM.Config.map((c) => [c.Subnet, c.Gateway, c.IPRange]),
         [[SUBNET, '10.210.0.1', '10.210.0.128/25']],
       );
+      // A refresh that finds everything as it was redraws nothing (a row redrawn under an open context
+      // menu hands its command no item): the log's line for that refresh says so.
+      const refreshLines = () => readFileSync(cs.extensionLog()!, 'utf8').match(/refresh: \d+ host\(s\).*$/gm) ?? [];
+      const seen = refreshLines().length;
+      await runCommand(page, 'Swarm Overlay: Refresh Hosts');
+      const [idle = ''] = await waitUntil(
+        page,
+        'the log line of the refresh asked for',
+        async () => refreshLines().slice(seen),
+        (l) => l.length > 0,
+        30_000,
+      );
+      t.diagnostic(`idle refresh: ${idle}`);
+      assert.match(idle, /; views unchanged$/);
     }),
   );
 
@@ -894,6 +908,24 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
         assert.equal(at(STACK)!.level, at('Services')!.level + 1, 'the stack is under Services');
         assert.equal(row(shown)!.level, at(STACK)!.level + 1, 'the service is under its stack');
         await shot(page, 'j8-service-in-tree', t);
+        // Its overlay in the Networks view, opened: its members are the service and its one task container.
+        await expandView(page, 'Networks');
+        await treeItem(page, 'Networks', NET).locator('.monaco-tl-twistie').click();
+        const taskMembers = (r: Awaited<ReturnType<typeof treeRows>>) =>
+          r.filter(
+            (x) =>
+              new RegExp(`^${SERVICE}\\.\\d\\.`).test(x.label) && new RegExp(`^h1 · \\S+ · task of ${SERVICE}\\.\\d+$`).test(x.description),
+          );
+        const members = await waitUntil(
+          page,
+          `the members of ${NET}: ${SERVICE} and its task`,
+          () => treeRows(page, 'Networks'),
+          (r) =>
+            r.some((x) => x.label === SERVICE && /^service · no VIP \(dnsrr\) · 1\/1 running$/.test(x.description)) &&
+            taskMembers(r).length === 1,
+          20_000,
+        );
+        t.diagnostic(`Networks view: ${JSON.stringify(members)}`);
         const entries = await openContextMenu(page, treeItem(page, 'Swarm', SERVICE));
         for (const e of [
           'Scale Service…',
@@ -916,6 +948,20 @@ describe('Swarm Overlay in VS Code (code-server + Chromium, real lab)', { timeou
           30_000,
         );
         assert.equal(labExec('h1', ['docker', 'service', 'ls', '--filter', `name=${SERVICE}`, '--format', '{{.Replicas}}']).trim(), '3/3');
+        // The open members group reads its members again after a refresh, without a redraw of the rows above it.
+        await runCommand(page, 'Swarm Overlay: Refresh Hosts');
+        await waitUntil(
+          page,
+          `the 3 task containers of ${SERVICE} among the members of ${NET}`,
+          async () => {
+            // The list draws only the rows in sight: scroll the members into it.
+            await view(page, 'Networks').locator('.monaco-list').hover();
+            await page.mouse.wheel(0, 1000);
+            return treeRows(page, 'Networks');
+          },
+          (r) => taskMembers(r).length === 3 && r.some((x) => x.label === SERVICE && /· 3\/3 running$/.test(x.description)),
+          20_000,
+        );
         await shot(page, 'j8-scaled-to-3', t);
 
         // Its tasks, one row each under the service: node, state, address on the overlay.

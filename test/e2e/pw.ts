@@ -57,6 +57,7 @@ export interface Page {
   keyboard: { press(key: string): Promise<void>; type(text: string): Promise<void> };
   mouse: {
     move(x: number, y: number, options?: { steps?: number }): Promise<void>;
+    wheel(deltaX: number, deltaY: number): Promise<void>;
     down(): Promise<void>;
     up(): Promise<void>;
   };

@@ -307,11 +307,18 @@ export function portText(p: PublishedPort): string {
  * Services, tasks and networks through one manager: three requests for the whole swarm, whatever
  * the number of services. `nodes` (the node list the refresh read already) gives the tasks' hostnames.
  */
-export async function readServices(via: DockerHost, nodes: Pick<SwarmNode, 'id' | 'hostname'>[]): Promise<ServicesView> {
+export async function readServices(
+  via: DockerHost,
+  nodes: Pick<SwarmNode, 'id' | 'hostname'>[],
+  /** The manager's networks when the caller has read them already (their names are all this needs). */
+  known?: Promise<Array<{ id: string; name: string }>>,
+): Promise<ServicesView> {
   const [services, tasks, networks] = await Promise.all([
     via.call('list the services', (d) => d.listServices() as Promise<ServiceAnswer[]>),
     via.call('list the tasks', (d) => d.listTasks() as Promise<TaskAnswer[]>),
-    via.call('list the networks', (d) => d.listNetworks() as Promise<NetworkNameAnswer[]>),
+    known
+      ? known.then((l) => l.map((n): NetworkNameAnswer => ({ Id: n.id, Name: n.name })))
+      : via.call('list the networks', (d) => d.listNetworks() as Promise<NetworkNameAnswer[]>),
   ]);
   return servicesFromAnswers(list(services), list(tasks), list(networks), nodes);
 }

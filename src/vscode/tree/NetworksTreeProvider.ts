@@ -1,10 +1,11 @@
 // The Networks view: for each swarm its networks (custom overlays first, Docker's own collapsed in a
-// group), for each host its local networks; under an overlay its options and its members across
-// every reachable host of the swarm. Children are read when expanded.
+// group), for each host its local networks, both from the cluster state; under an overlay its options
+// and its members across every reachable host of the swarm, read when shown and again after each
+// refresh (only those groups redraw then, so the rows above them keep their items).
 import * as vscode from 'vscode';
 import type { NetworkMember, NetworkSummary } from '../../core/networks/overlayNetworks';
 import { allServices } from '../../core/services/services';
-import type { ClusterState } from '../ClusterState';
+import { type ClusterState, networkScopeKey } from '../ClusterState';
 import { StateTreeProvider } from './StateTreeProvider';
 import { escapeMarkdown } from './markdown';
 import { contextTokens } from './contextTokens';
@@ -119,12 +120,20 @@ export function optionItems(n: NetworkSummary, idPrefix: string): InfoItem[] {
 
 export class NetworksTreeProvider extends StateTreeProvider<Item> {
   private readonly parents = new Map<string, Item>();
+  /** The members groups shown since the last redraw: after each refresh they read their members again. */
+  private readonly membersShown = new Set<LazyGroupItem>();
 
   constructor(
     private readonly core: CoreService,
     state: ClusterState,
   ) {
     super(state);
+    this.track(
+      state.onDidChange(() => this.membersShown.clear()),
+      state.onDidRefresh(() => {
+        for (const group of this.membersShown) this.redraw(group);
+      }),
+    );
   }
 
   getParent(item: Item): Item | undefined {
@@ -151,12 +160,11 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     }
     if (item instanceof ScopeItem) {
       const scope = item.scope;
-      const via = scope.kind === 'swarm' ? scope.via : scope.host;
-      // An item drawn before the host list changed (settings edited, workspace trusted): the refresh
-      // that follows redraws the tree; until then it has nothing to show.
-      if (!this.configured(via)) return [];
-      const all = await this.core.api.listNetworks(this.core.host(via));
-      const mine = all.filter((n) => (scope.kind === 'swarm' ? n.scope === 'swarm' : n.scope !== 'swarm'));
+      const read = this.state.networks.get(networkScopeKey(scope));
+      // Not read yet (the scope appeared in a partial update): the end of the refresh redraws the view.
+      if (!read) return [];
+      if (read.error) return [new InfoItem(`${item.id}/error`, read.error, '', 'warning', read.error)];
+      const mine = read.networks ?? [];
       const custom = mine.filter((n) => !n.builtIn).map((n) => new NetworkItem(n, scope));
       const builtIn = mine.filter((n) => n.builtIn);
       if (builtIn.length === 0) return custom;
@@ -171,15 +179,17 @@ export class NetworksTreeProvider extends StateTreeProvider<Item> {
     }
     if (item instanceof LazyGroupItem) return this.remember(item, await item.load());
     if (item instanceof NetworkItem) {
-      const n = item.network;
-      const members = new LazyGroupItem(
+      const members: LazyGroupItem = new LazyGroupItem(
         `${item.id}/members`,
         vscode.l10n.t('Members'),
-        () => this.members(item),
+        () => {
+          this.membersShown.add(members);
+          return this.members(item);
+        },
         false,
         'server-environment',
       );
-      return [...optionItems(n, item.id!), members];
+      return [...optionItems(item.network, item.id!), members];
     }
     return [];
   }
