@@ -186,19 +186,23 @@ export class ClusterState implements vscode.Disposable {
         (value) => ({ value }),
         (err: unknown) => ({ error: message(err) }),
       );
+    const read = new Map([...lists].map(([name, list]) => [name, settle(list)] as const));
+    const scoped = (key: string, from: string, swarmScope: boolean) =>
+      read
+        .get(from)!
+        .then(
+          (r) => [key, r.value ? { networks: r.value.filter((n) => (n.scope === 'swarm') === swarmScope) } : { error: r.error }] as const,
+        );
     // Read at once, kept in a fixed order (what the views show is compared as a whole, see `fire`).
-    const [services, swarmNetworks, hostNetworks] = await Promise.all([
+    const [services, networks] = await Promise.all([
       Promise.all(swarms.map((s) => settle(api.readServices(this.core.host(s.via!), s.nodes, lists.get(s.via!))))),
-      Promise.all(swarms.map((s) => settle(lists.get(s.via!)!))),
-      Promise.all(reachable.map((name) => settle(lists.get(name)!))),
+      Promise.all([
+        ...swarms.map((s) => scoped(networkScopeKey({ kind: 'swarm', id: s.clusterId }), s.via!, true)),
+        ...reachable.map((name) => scoped(networkScopeKey({ kind: 'host', host: name }), name, false)),
+      ]),
     ]);
-    const scoped = (read: { value?: NetworkSummary[]; error?: string }, swarmScope: boolean) =>
-      read.value ? { networks: read.value.filter((n) => (n.scope === 'swarm') === swarmScope) } : { error: read.error };
     this.services = new Map(swarms.map((s, i) => [s.clusterId, { services: services[i]!.value, error: services[i]!.error }]));
-    this.networks = new Map([
-      ...swarms.map((s, i) => [networkScopeKey({ kind: 'swarm', id: s.clusterId }), scoped(swarmNetworks[i]!, true)] as const),
-      ...reachable.map((name, i) => [networkScopeKey({ kind: 'host', host: name }), scoped(hostNetworks[i]!, false)] as const),
-    ]);
+    this.networks = new Map(networks);
   }
 
   /** How many custom overlay networks the swarm had at the last refresh. */
